@@ -1,0 +1,36 @@
+"""Question 1b.12 and 1b.13: overlap metrics for binary masks."""
+import numpy as np
+
+
+def compute_IoU(mask, pred):
+    """Intersection over union of two binary masks (question 1b.12).
+
+    Inputs are anything that converts to booleans (0/1 or True/False arrays of the same
+    shape). Two empty masks agree perfectly, so their IoU is 1.0, not 0/0.
+    """
+    ### BEGIN SOLUTION
+    mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
+    union = np.logical_or(mask, pred).sum()
+    if union == 0:
+        return 1.0
+    return float(np.logical_and(mask, pred).sum() / union)
+    ### END SOLUTION
+
+
+def compute_dice(mask, pred):
+    """Dice coefficient 2|A and B| / (|A| + |B|); two empty masks give 1.0."""
+    mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
+    total = mask.sum() + pred.sum()
+    if total == 0:
+        return 1.0
+    return float(2 * np.logical_and(mask, pred).sum() / total)
+
+
+def per_image_scores(masks, probabilities, threshold=0.5, metric=compute_IoU):
+    """``metric`` of each image's mask against its probabilities thresholded at ``threshold``."""
+    return np.array([metric(m, p > threshold) for m, p in zip(masks, probabilities)])
+
+
+def mean_score(masks, probabilities, threshold=0.5, metric=compute_IoU):
+    """Mean over images of the per-image score (question 1b.13): per image, then mean."""
+    return float(per_image_scores(masks, probabilities, threshold, metric).mean())

@@ -1,0 +1,73 @@
+"""The kit's reference run: train the U-Net on the real data, evaluate it, write artifacts.
+
+    python -m helpers.pipeline [--out artifacts] [--data DATASET_FOLDER]
+
+Writes ``metrics.json``, the trained weights with ``training.json`` (loadable with
+``helpers.load_training``) and figures to ``--out``: ``artifacts/`` by default, or
+``artifacts/fast/`` with ``LUNGKIT_FAST=1``, which shortens the training.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import keras
+import matplotlib
+
+from .artifacts import save_training, training_dir
+from .augmentation import create_generator
+from .config import BASE_FILTERS, EPOCHS, FAST_MODE, SEED
+from .data import load_data
+from .dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
+from .metrics import compute_dice, mean_score, per_image_scores
+from .model import U_Net
+from .plots import plot_history, plot_predictions
+from .training import compile_model, fit_model, scheduler
+
+
+def train_and_evaluate(data_dir=None, normalization="window", base_filters=BASE_FILTERS, epochs=EPOCHS, schedule=scheduler):
+    """Train one recipe from a fixed seed; return the model, its history and test metrics."""
+    keras.utils.set_random_seed(SEED)
+    folder = find_dataset(data_dir)
+    train, val, test = load_data(folder / IMAGE_SUBDIR, folder / MASK_SUBDIR, normalization)
+    model = compile_model(U_Net(base_filters=base_filters))
+    start = time.perf_counter()
+    history = fit_model(model, create_generator(*train), len(train[0]), val, epochs=epochs, schedule=schedule)
+    seconds = time.perf_counter() - start
+    _, test_accuracy = model.evaluate(*test, verbose=0)
+    probabilities = model.predict(test[0], verbose=0)
+    metrics = {
+        "test_accuracy": float(test_accuracy),
+        "test_mean_iou": mean_score(test[1], probabilities, 0.5),
+        "test_mean_dice": mean_score(test[1], probabilities, 0.5, compute_dice),
+        "val_accuracy": float(history.history["val_accuracy"][-1]),
+        "threshold": 0.5,
+        "epochs": epochs,
+        "training_seconds": round(seconds, 1),
+        "normalization": normalization,
+        "base_filters": base_filters,
+        "fast_mode": FAST_MODE,
+    }
+    return model, history.history, metrics, (test, probabilities)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=training_dir(), help="artifacts folder (default: %(default)s)")
+    parser.add_argument("--data", help="dataset folder (default: $LUNGKIT_DATA, the cache, or Kaggle)")
+    args = parser.parse_args(argv)
+    matplotlib.use("Agg")
+    model, history, metrics, (test, probabilities) = train_and_evaluate(args.data)
+    save_training(model, history, metrics["base_filters"], args.out, metrics=metrics)
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    plot_history(history).savefig(args.out / "history.png", dpi=100)
+    scores = per_image_scores(test[1], probabilities)
+    shown = scores.argsort()[[0, len(scores) // 2, -1]]  # worst, median and best test slices
+    plot_predictions(test[0][shown], test[1][shown], probabilities[shown], scores[shown]).savefig(
+        args.out / "predictions.png", dpi=100
+    )
+    print(json.dumps(metrics, indent=2))
+
+
+if __name__ == "__main__":
+    main()
