@@ -16,7 +16,6 @@ from .config import (  # noqa: E402
     HU_WINDOW,
     IMAGE_SIZE,
     SEED,
-    STEPS_PER_EPOCH,
     TRAIN_VAL_TEST_SPLIT,
     VERBOSE,
 )

@@ -3,7 +3,7 @@ import math
 
 import keras
 
-from .config import BATCH_SIZE, EPOCHS, STEPS_PER_EPOCH, VERBOSE
+from .config import BATCH_SIZE, EPOCHS, VERBOSE
 
 
 def scheduler(epoch, lr=None):
@@ -37,10 +37,9 @@ def compile_model(model, learning_rate=1e-3):
 
 def fit_model(model, batches, train_count, validation_data, epochs=EPOCHS, batch_size=BATCH_SIZE, schedule=scheduler):
     """Train on an endless batch source with the learning rate schedule (question 1b.9)."""
-    steps = STEPS_PER_EPOCH or math.ceil(train_count / batch_size)
     return model.fit(
         batches,
-        steps_per_epoch=steps,
+        steps_per_epoch=math.ceil(train_count / batch_size),  # each image once per epoch
         epochs=epochs,
         validation_data=validation_data,
         callbacks=[keras.callbacks.LearningRateScheduler(schedule)],
