@@ -4,13 +4,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean-venv
+.PHONY: run test notebooks clean-venv
 
+# The main job: the five notebooks executed in full mode into artifacts/notebooks/;
+# notebook 5 writes artifacts/metrics.json.
 run: $(VENV)/installed.stamp
-	$(BIN)/python -m helpers.pipeline
+	$(BIN)/python notebooks/execute.py
 
+# The library tests, then nbval re-runs every notebook in fast mode and compares the
+# outputs of the cells marked NBVAL_CHECK_OUTPUT with those stored.
 test: $(VENV)/installed.stamp
-	LUNGKIT_FAST=1 $(BIN)/python -m pytest
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+# Maintainers: refresh the outputs stored in the notebooks from a full run, then commit them.
+notebooks: $(VENV)/installed.stamp
+	$(BIN)/python notebooks/execute.py --inplace
 
 $(VENV)/installed.stamp: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(None if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed: run make PYTHON=/path/to/python3.11")'
