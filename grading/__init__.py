@@ -1,0 +1,4 @@
+"""The instructor side of the kit: release, collect, autograde, feedback and grades with nbgrader.
+
+Run ``python -m grading --help``; ``grading/README.md`` walks through a course.
+"""

@@ -1,0 +1,97 @@
+"""The nbgrader course folder: where things live, its settings, and the API that works on it.
+
+The settings are written to ``nbgrader_config.py`` in the course folder, so that plain
+``nbgrader`` commands and the formgrader run there use them too; ``course_api`` loads
+that same file.
+"""
+import os
+import sys
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import Execute, GetGrades
+from traitlets.config import Config, PyFileConfigLoader
+
+from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
+
+KIT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "lung_segmentation"
+DEFAULT_COURSE = KIT / "grading" / "course"
+# Generous for a CPU: the slowest cell of the kit trains the fast U-Net.
+DEFAULT_TIMEOUT = 300
+
+CONFIG_FILE = "nbgrader_config.py"
+CONFIG_TEMPLATE = f'''"""nbgrader settings of this course folder, written by `python -m grading release`."""
+import sys
+
+sys.path.insert(0, {str(KIT)!r})
+from grading.course import configure  # noqa: E402
+
+configure(c, __file__)  # noqa: F821 (nbgrader defines c)
+'''
+
+
+class GradingError(RuntimeError):
+    """A step of the instructor workflow cannot go on; the message says why and what to do."""
+
+
+def configure(c, config_file):
+    """Set the nbgrader options of the course folder that holds ``config_file``."""
+    course = Path(config_file).resolve().parent
+    c.CourseDirectory.root = str(course)
+    c.CourseDirectory.course_id = "lung_segmentation_course"
+    # Keep the exchange in the course folder: nbgrader's default is world-writable, in /usr/local/share.
+    c.Exchange.root = str(course / "exchange")
+    c.Execute.timeout = DEFAULT_TIMEOUT
+    c.Execute.interrupt_on_timeout = True
+    # Kernels that import the submission's helpers only, in fast grading mode.
+    c.Autograde.autograde_preprocessors = _preprocessors(
+        Autograde.autograde_preprocessors, {Execute: [GradingExecute]}
+    )
+    # Students hand in their own helpers: nbgrader must not replace them with the instructor's.
+    source = course / "source" / ASSIGNMENT
+    files = [p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
+    c.Autograde.exclude_overwriting = {ASSIGNMENT: sorted(files)}
+    # nbgrader shows hidden tests in feedback (its issue 917): remove them.
+    c.GenerateFeedback.preprocessors = _preprocessors(
+        GenerateFeedback.preprocessors, {GetGrades: [GetGrades, ClearHiddenTestsInFeedback]}
+    )
+
+
+def _preprocessors(trait, replace):
+    """The default of a converter's preprocessor list, each class replaced by what ``replace`` maps it to."""
+    return [new for old in trait.default() for new in replace.get(old, [old])]
+
+
+def write_config(course):
+    """Write the course folder's ``nbgrader_config.py``."""
+    (Path(course) / "exchange").mkdir(parents=True, exist_ok=True)
+    (Path(course) / CONFIG_FILE).write_text(CONFIG_TEMPLATE)
+
+
+def course_api(course, timeout=None):
+    """An ``NbGraderAPI`` on the course folder's settings; ``timeout`` overrides the per-cell limit."""
+    # nbgrader's gradebook runs the `alembic` command: find it beside this Python, venv or not.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+    config_file = Path(course).resolve() / CONFIG_FILE
+    if not config_file.is_file():
+        raise GradingError(f"{config_file} not found: run `python -m grading release` first")
+    config = Config(PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config())
+    config.NbGraderAPI.log_level = "WARN"  # the steps log their own summary
+    if timeout is not None:
+        config.Execute.timeout = int(timeout)
+    return NbGraderAPI(config=config)
+
+
+def succeeded(result, what):
+    """Raise GradingError with nbgrader's log when the API call ``what`` failed."""
+    if not result["success"]:
+        raise GradingError(f"nbgrader {what} failed; its log:\n{result['log']}")
+
+
+def step_dir(course, step, student="."):
+    """``<course>/<step>/<student>/lung_segmentation``, nbgrader's layout (student "." for source/release)."""
+    return (Path(course) / step / student / ASSIGNMENT).resolve()
