@@ -25,12 +25,14 @@ from .plots import plot_history, plot_predictions
 from .training import compile_model, fit_model, scheduler
 
 
-def train_and_evaluate(data_dir=None, normalization="window", base_filters=BASE_FILTERS, epochs=EPOCHS, schedule=scheduler):
+def train_and_evaluate(
+    data_dir=None, normalization="window", base_filters=BASE_FILTERS, epochs=EPOCHS, schedule=scheduler, loss="binary_crossentropy"
+):
     """Train one recipe from a fixed seed; return the model, its history and test metrics."""
     keras.utils.set_random_seed(SEED)
     folder = find_dataset(data_dir)
     train, val, test = load_data(folder / IMAGE_SUBDIR, folder / MASK_SUBDIR, normalization)
-    model = compile_model(U_Net(base_filters=base_filters))
+    model = compile_model(U_Net(base_filters=base_filters), loss=loss)
     start = time.perf_counter()
     history = fit_model(model, create_generator(*train), len(train[0]), val, epochs=epochs, schedule=schedule)
     seconds = time.perf_counter() - start

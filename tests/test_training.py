@@ -32,3 +32,13 @@ def test_fit_save_and_load_round_trip(tmp_path):
 def test_loading_without_training_says_run_notebook_4(tmp_path):
     with pytest.raises(FileNotFoundError, match="notebook 4"):
         load_training(tmp_path)
+
+
+def test_bce_dice_loss_is_low_for_a_match_and_high_for_a_miss():
+    from helpers.training import bce_dice_loss
+
+    masks = np.zeros((2, 8, 8, 1), np.float32)
+    masks[:, 2:6, 2:6] = 1
+    good = np.asarray(bce_dice_loss(masks, np.clip(masks, 0.01, 0.99)))
+    bad = np.asarray(bce_dice_loss(masks, np.clip(1 - masks, 0.01, 0.99)))
+    assert good.shape == (2,) and np.all(good < 0.1) and np.all(bad > 1.5)
