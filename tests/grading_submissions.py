@@ -1,0 +1,91 @@
+"""Hand-ins for the grading round trip: the solution, the blank release, and one fault each.
+
+Each faulty hand-in is the solution (source notebooks, reference helpers, trained weights)
+with one change: a helpers function's solution region replaced, a notebook answer replaced,
+or a folder left out.
+"""
+import re
+import shutil
+import textwrap
+
+import nbformat
+
+MIN_MAX = """
+size = IMAGE_SIZE[::-1]
+scaled = [(ct - ct.min()) / (ct.max() - ct.min()) for ct in ct_slices]
+images = [cv2.resize(ct, size, interpolation=cv2.INTER_LANCZOS4) for ct in scaled]
+masks = [cv2.resize((m > 0).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in lung_masks]
+images = np.clip(np.stack(images), 0, 1)[..., np.newaxis].astype(np.float32)
+return split_dataset(images, np.stack(masks)[..., np.newaxis].astype(np.int16))
+"""
+MASKS_WITH_ANOTHER_SEED = """
+augment = tf.keras.preprocessing.image.ImageDataGenerator(**AUGMENTATION)
+image_flow = augment.flow(train_images, batch_size=batch_size, shuffle=True, seed=seed)
+mask_flow = augment.flow(train_masks.astype(np.float32), batch_size=batch_size, shuffle=True, seed=seed + 1)
+for images, masks in zip(image_flow, mask_flow):
+    yield images, (masks > 0.5).astype(np.float32)
+"""
+NO_SKIP_CONNECTIONS = """
+x = self.bottom(self.pool(self.down2(self.pool(self.down1(inputs)))))
+x = self.up2(self.upconv2(self.upsample(x)))
+x = self.up1(self.upconv1(self.upsample(x)))
+return self.classify(self.dropout(x, training=training))
+"""
+COLLAPSING_SCHEDULE = "return 1e-3 if epoch < 20 else 1e-3 * 0.1 ** (epoch - 20)"
+NAN_ON_EMPTY_MASKS = """
+mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
+return float(np.logical_and(mask, pred).sum() / np.logical_or(mask, pred).sum())
+"""
+
+# student: changes to the solution, as (helpers file, function, new solution region),
+# (notebook, grade_id, new cell source) or a folder to leave out.
+FAULTS = {
+    "wrong_load_data": [("data.py", "load_data", MIN_MAX)],
+    "wrong_create_generator": [("augmentation.py", "create_generator", MASKS_WITH_ANOTHER_SEED)],
+    "wrong_u_net": [("model.py", "call", NO_SKIP_CONNECTIONS)],
+    "wrong_scheduler": [("training.py", "scheduler", COLLAPSING_SCHEDULE)],
+    "wrong_compute_iou": [("metrics.py", "compute_IoU", NAN_ON_EMPTY_MASKS)],
+    # Raises in one notebook, kills the kernel (as a segfault would) in another.
+    "crash": [("training.py", "scheduler", "return 1 / 0"), ("metrics.py", "compute_IoU", "import os\nos._exit(1)")],
+    "hang": [("05_evaluation.ipynb", "evaluate_test", "import time\ntime.sleep(3600)")],
+    "no_helpers": ["helpers"],
+    "no_weights": ["artifacts"],
+}
+
+
+def write_hand_ins(folder, source, release, weights):
+    """Write one hand-in folder per student under ``folder``; return the student ids."""
+    shutil.copytree(release, folder / "blank")
+    for student, changes in {"solution": [], **FAULTS}.items():
+        hand_in = folder / student
+        shutil.copytree(source, hand_in)
+        (hand_in / "artifacts").mkdir()
+        for name in ("unet.weights.h5", "training.json"):
+            shutil.copy2(weights / name, hand_in / "artifacts")
+        for change in changes:
+            if isinstance(change, str):
+                shutil.rmtree(hand_in / change)
+            elif change[0].endswith(".ipynb"):
+                replace_cell(hand_in / change[0], *change[1:])
+            else:
+                replace_solution(hand_in / "helpers" / change[0], *change[1:])
+    return sorted(p.name for p in folder.iterdir())
+
+
+def replace_solution(path, function, code):
+    """Replace the first solution region after ``def function`` in ``path`` with ``code``, indented alike."""
+    lines = path.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if re.match(rf"\s*def {function}\(", line))
+    begin = next(i for i in range(start, len(lines)) if "### BEGIN SOLUTION" in lines[i])
+    end = next(i for i in range(begin, len(lines)) if "### END SOLUTION" in lines[i])
+    indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+    lines[begin : end + 1] = [textwrap.indent(textwrap.dedent(code).strip() + "\n", indent)]
+    path.write_text("".join(lines))
+
+
+def replace_cell(path, grade_id, source):
+    """Replace the source of the notebook cell ``grade_id`` (a student's answer)."""
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell.source = source
+    nbformat.write(notebook, path)

@@ -1,0 +1,262 @@
+"""The instructor workflow in grading/: release, collect, autograde, feedback and grades.
+
+Release and collect run on the kit's notebooks alone. The round trip needs the real data: it
+trains a fast model once, hands in the solution, the blank release and one faulty copy per
+fault (tests/grading_submissions.py), and grades them all in one autograde run.
+"""
+import csv
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.apps import NbGraderAPI
+from nbgrader.preprocessors import GetGrades
+from traitlets.config import Config
+
+from grading import autograde as autograde_module
+from grading.autograde import autograde, check_isolation
+from grading.collect import collect
+from grading.course import ASSIGNMENT, KIT, GradingError, course_api, step_dir
+from grading.feedback import feedback
+from grading.grades import COLUMNS, export
+from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
+from grading.release import check_release, release
+from tests.grading_submissions import write_hand_ins
+
+# nbgrader's own gradebook queries make SQLAlchemy warn.
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+
+TIMEOUT = 60  # seconds per cell: the slowest cell of a graded run takes about 10
+MAX_SECONDS = 120  # per submission, on a 2-core CPU (issue 4)
+TRAINED = {"test_trained_accuracy", "test_trained_mean_iou", "test_trained_gallery"}
+# The autograded questions each hand-in loses; it keeps all the others. "all" is every one.
+LOST = {
+    "solution": set(),
+    "blank": "all",
+    "no_helpers": "all",  # graded with no helpers at all, never with the instructor's
+    "no_weights": TRAINED,
+    # Notebook 5 then feeds min-max images to a model trained on the HU window.
+    "wrong_load_data": {"test_load_data_values", "test_trained_accuracy", "test_trained_mean_iou"},
+    "wrong_create_generator": {"test_create_generator_sync"},
+    # The handed-in weights do not fit a U-Net without skip connections.
+    "wrong_u_net": {"test_u_net_shapes", "test_u_net_layers", *TRAINED},
+    "wrong_scheduler": {"test_scheduler"},
+    "wrong_compute_iou": {"test_compute_iou"},
+    # scheduler raises (so fit fails too); compute_IoU kills notebook 5's kernel after the accuracy test.
+    "crash": {"test_scheduler", "test_fit", "test_compute_iou", "test_trained_mean_iou", "test_trained_gallery"},
+    "hang": {"test_trained_accuracy"},  # its answer cell sleeps: interrupted at the timeout
+}
+# The grade_id prefixes of each graded function's tests, and of the trained-model tests.
+FAMILIES = ("test_load_data", "test_create_generator", "test_u_net", "test_scheduler", "test_compute_iou",
+            "test_trained")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course folder with the kit's assignment released."""
+    course = tmp_path_factory.mktemp("course")
+    release(course)
+    return course
+
+
+@pytest.fixture(scope="module")
+def weights(real_dataset, tmp_path_factory):
+    """Weights trained once by the kit's fast pipeline, as notebook 4 would hand them in."""
+    out = tmp_path_factory.mktemp("weights")
+    env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
+    subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded(course, weights, tmp_path_factory):
+    """Every hand-in collected and autograded once: ``(results, submitted tree digest before, after)``.
+
+    The grader's environment puts the instructor's helpers and weights within reach
+    (PYTHONPATH, LUNGKIT_ARTIFACTS): grading must not use them.
+    """
+    hand_ins = tmp_path_factory.mktemp("hand_ins")
+    students = write_hand_ins(hand_ins, step_dir(course, "source"), step_dir(course, "release"), weights)
+    shutil.make_archive(hand_ins / "solution", "zip", hand_ins, "solution")  # a zip holding the folder
+    shutil.rmtree(hand_ins / "solution")
+    assert collect(hand_ins, course) == students
+    before = tree_digest(course / "submitted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", str(KIT))
+        patch.setenv("LUNGKIT_ARTIFACTS", str(weights))
+        results = autograde(course, timeout=TIMEOUT)
+    return results, before, tree_digest(course / "submitted")
+
+
+@pytest.fixture(scope="module")
+def grades(graded, course):
+    """The exported grades CSV, as a list of row dicts."""
+    with export(course).open() as stream:
+        return list(csv.DictReader(stream))
+
+
+def tree_digest(folder):
+    """One sha256 over every file's path and content under ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def autograded_questions(course):
+    """grade_id of every autograder test cell (graded, not an answer) in the source notebooks."""
+    return {
+        cell.metadata.nbgrader.grade_id
+        for path in step_dir(course, "source").glob("*.ipynb")
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
+    }
+
+
+def autograded_errors(course, student, notebook):
+    """``ename: evalue`` of every error output of a student's autograded notebook."""
+    cells = nbformat.read(step_dir(course, "autograded", student) / notebook, as_version=4).cells
+    return [f"{o.ename}: {o.evalue}" for c in cells for o in c.get("outputs", []) if o.output_type == "error"]
+
+
+def test_release_holds_stubs_and_no_answer(course, tmp_path):
+    released = step_dir(course, "release")
+    notebooks = sorted(p.name for p in (KIT / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in released.glob("*.ipynb")) == notebooks
+    for path in (p for p in released.rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb")):
+        text = path.read_text()
+        assert not any(marker in text for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")), path
+    # One nbgrader stub per solution region: load_data, create_generator, U_Net (two), scheduler, compute_IoU.
+    stubs = sum((p.read_text().count("    # YOUR CODE HERE\n") for p in (released / "helpers").glob("*.py")))
+    assert stubs == 6
+    assert "math.exp(-0.1 * (epoch - 20))" not in (released / "helpers" / "training.py").read_text()
+    assert (course / "exchange").is_dir() and str(course) in course_api(course).config.Exchange.root
+
+    # A release with a solution line in it fails the check, loudly.
+    tampered = tmp_path / "course"
+    shutil.copytree(course, tampered)
+    training = step_dir(tampered, "release") / "helpers" / "training.py"
+    training.write_text(training.read_text() + "    return 1e-3 * math.exp(-0.1 * (epoch - 20))\n")
+    with pytest.raises(GradingError, match="gives answers away"):
+        check_release(tampered)
+
+
+def test_collect_copies_folders_and_zips_and_leaves_them_unchanged(course, tmp_path):
+    hand_ins, target = tmp_path / "hand_ins", tmp_path / "course"
+    released = step_dir(course, "release")
+    shutil.copytree(released, hand_ins / "alice")  # the notebooks at the top
+    shutil.copytree(released, tmp_path / "bob" / ASSIGNMENT)
+    shutil.make_archive(hand_ins / "bob", "zip", tmp_path / "bob")  # a zip of the assignment folder
+    before = tree_digest(hand_ins)
+    assert collect(hand_ins, target) == ["alice", "bob"]
+    for student in ("alice", "bob"):
+        assert tree_digest(step_dir(target, "submitted", student)) == tree_digest(released)
+    assert tree_digest(hand_ins) == before
+
+
+def test_collect_names_bad_hand_ins_and_collects_the_others(course, tmp_path):
+    hand_ins, target = tmp_path / "hand_ins", tmp_path / "course"
+    shutil.copytree(step_dir(course, "release"), hand_ins / "alice")
+    (hand_ins / "dave.zip").write_text("not a zip")
+    (hand_ins / "erin" / "helpers").mkdir(parents=True)  # no notebooks
+    (hand_ins / "frank.txt").write_text("")
+    with pytest.raises(GradingError) as error:
+        collect(hand_ins, target)
+    assert "dave.zip: not a readable zip" in str(error.value)
+    assert "erin: no notebooks" in str(error.value)
+    assert "frank.txt: a hand-in is a folder or a .zip" in str(error.value)
+    assert (step_dir(target, "submitted", "alice") / "01_data.ipynb").is_file()
+
+
+def test_grading_kernels_cannot_import_the_instructors_helpers(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(KIT))
+    check_isolation()  # the kernel environment drops PYTHONPATH
+    monkeypatch.setattr(autograde_module, "kernel_environment", lambda: dict(os.environ))
+    with pytest.raises(GradingError, match="would import helpers from"):
+        check_isolation()
+
+
+@pytest.mark.parametrize("student", sorted(LOST))
+def test_autograde_scores(student, grades, course):
+    questions = autograded_questions(course)
+    assert all(any(q.startswith(family) for q in questions) for family in FAMILIES), sorted(questions)
+    expected = questions if LOST[student] == "all" else LOST[student]
+    rows = [row for row in grades if row["student"] == student]
+    scores = {row["question"]: (float(row["score"]), float(row["max_score"])) for row in rows}
+    lost = {q for q in questions if scores[q][0] < scores[q][1]}
+    assert lost == expected, f"{student} lost {sorted(lost)}, expected {sorted(expected)}"
+    assert all(scores[q][0] == 0 for q in lost), "autograder tests score all or nothing"
+
+
+def test_autograde_goes_on_and_takes_at_most_two_minutes_a_submission(graded, course):
+    results, _, _ = graded
+    seconds = {student: result["seconds"] for student, result in results.items()}
+    print("seconds per autograded submission:", seconds)
+    assert all(result["success"] for result in results.values())
+    assert max(s for student, s in seconds.items() if student != "hang") <= MAX_SECONDS, seconds
+    assert seconds["hang"] <= MAX_SECONDS + TIMEOUT, seconds
+    assert any(e.startswith("CellTimeoutError") for e in autograded_errors(course, "hang", "05_evaluation.ipynb"))
+    assert any(e.startswith("ZeroDivisionError") for e in autograded_errors(course, "crash", "04_training.ipynb"))
+    assert any(e.startswith("DeadKernelError") for e in autograded_errors(course, "crash", "05_evaluation.ipynb"))
+
+
+def test_autograde_uses_each_hand_ins_own_helpers_and_weights(graded, course):
+    assert not (step_dir(course, "autograded", "no_helpers") / "helpers").exists()
+    assert any("helpers/ not found" in e for e in autograded_errors(course, "no_helpers", "01_data.ipynb"))
+    errors = autograded_errors(course, "no_weights", "05_evaluation.ipynb")
+    assert any(e.startswith("FileNotFoundError") and "unet.weights.h5 not found" in e for e in errors), errors
+
+
+def test_autograde_leaves_submissions_unchanged(graded):
+    _, before, after = graded
+    assert before == after
+
+
+def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded, course):
+    results, _, _ = graded
+    assert list(grades[0]) == list(COLUMNS)
+    graded_cells = {
+        (path.stem, cell.metadata.nbgrader.grade_id): cell.metadata.nbgrader.points
+        for path in step_dir(course, "source").glob("*.ipynb")
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert sum(graded_cells.values()) == 100
+    for student in results:
+        rows = {(row["notebook"], row["question"]): row for row in grades if row["student"] == student}
+        assert {key: float(row["max_score"]) for key, row in rows.items()} == graded_cells, student
+    solution = [row for row in grades if row["student"] == "solution"]
+    assert sum(float(row["score"]) for row in solution if row["needs_manual_grade"] == "False") == sum(
+        points for (_, question), points in graded_cells.items() if question in autograded_questions(course)
+    )
+
+
+def test_feedback_shows_no_hidden_test(graded, course):
+    results, _, _ = graded
+    files = feedback(course)
+    assert len(files) == 5 * len(results)
+    hidden = secret_lines(step_dir(course, "source"), kinds=("hidden tests",))
+    assert not find_leaks(course / "feedback", hidden, HIDDEN_TESTS)
+    nan_iou = (step_dir(course, "feedback", "wrong_compute_iou") / "05_evaluation.html").read_text()
+    assert "two empty masks must give 1.0" in nan_iou  # the hidden test's message stays, its source goes
+
+    # nbgrader's own feedback would show them (its issue 917): the check above can see a leak.
+    config = Config(course_api(course).config)
+    config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor]
+    config.CourseDirectory.feedback_directory = "unguarded_feedback"
+    assert NbGraderAPI(config=config).generate_feedback(ASSIGNMENT, "wrong_compute_iou")["success"]
+    assert find_leaks(course / "unguarded_feedback", hidden, HIDDEN_TESTS)
+
+
+def test_autograde_again_gives_the_same_grades(grades, course, tmp_path):
+    again = autograde(course, ["solution"], timeout=TIMEOUT)
+    assert again["solution"]["success"]
+    with export(course, tmp_path / "again.csv").open() as stream:
+        rows = [row for row in csv.DictReader(stream) if row["student"] == "solution"]
+    assert rows == [row for row in grades if row["student"] == "solution"]
