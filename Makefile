@@ -29,3 +29,16 @@ $(VENV)/installed.stamp: requirements.txt
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Instructors (grading/README.md): release the assignment, then grade a folder of hand-ins.
+COURSE ?= grading/course
+
+.PHONY: release grade
+
+release: $(VENV)/installed.stamp
+	$(BIN)/python -m grading --course $(COURSE) release
+
+grade: $(VENV)/installed.stamp
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder (one folder or zip per student)"; exit 2; }
+	@test -f $(COURSE)/nbgrader_config.py || { echo "no release in $(COURSE): run make release first"; exit 2; }
+	$(BIN)/python -m grading --course $(COURSE) grade $(SUBMISSIONS)
