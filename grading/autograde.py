@@ -22,7 +22,10 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None):
     """
     check_isolation()
     api = course_api(course, timeout)
-    students = students or sorted(p.name for p in (Path(course) / "submitted").iterdir() if p.is_dir())
+    if students is None:
+        students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
+    if not students:
+        raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
     results = {}
     for student in students:
         start = time.perf_counter()

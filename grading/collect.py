@@ -20,6 +20,8 @@ def collect(submissions, course=DEFAULT_COURSE):
     or in one subfolder (``lung_segmentation/``). The originals are only read. Bad hand-ins are
     reported together in one GradingError, after the good ones are collected.
     """
+    if not Path(submissions).is_dir():
+        raise GradingError(f"{submissions} is not a folder: give the folder that holds the hand-ins")
     entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith("."))
     if not entries:
         raise GradingError(f"{submissions} is empty: put one folder or zip per student there, named by student id")
