@@ -10,7 +10,8 @@ from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, s
 from .leaks import describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+# pipeline.py is the instructor's reference run: it would answer the compile, fit and evaluate cells.
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "pipeline.py")
 
 
 def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "helpers"):

@@ -24,4 +24,4 @@ from .dataset import DatasetError, find_dataset  # noqa: E402
 from .metrics import compute_dice, compute_IoU, mean_score, per_image_scores  # noqa: E402
 from .model import U_Net  # noqa: E402
 from .plots import plot_history, plot_pairs, plot_predictions  # noqa: E402
-from .training import compile_model, fit_model, scheduler  # noqa: E402
+from .training import scheduler  # noqa: E402

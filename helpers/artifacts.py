@@ -6,7 +6,6 @@ import numpy as np
 
 from .config import ARTIFACTS_DIR, FAST_MODE, GRADING, IMAGE_SIZE
 from .model import U_Net
-from .training import compile_model
 
 WEIGHTS_FILE = "unet.weights.h5"
 TRAINING_FILE = "training.json"
@@ -28,7 +27,7 @@ def save_training(model, history, base_filters, folder=None, **details):
 
 
 def load_training(folder=None):
-    """The compiled U-Net with trained weights, and the training record saved by ``save_training``.
+    """The U-Net with trained weights (not compiled), and the record saved by ``save_training``.
 
     By default the fully trained model in ``artifacts/``; in fast mode, when there is none,
     the fast one (except when grading: a submission is graded on the weights it hands in).
@@ -49,7 +48,7 @@ def load_training(folder=None):
     model(np.zeros((1, *IMAGE_SIZE, 1), np.float32))  # create the variables before loading
     model.load_weights(weights)
     record["folder"] = str(folder)
-    return compile_model(model), record
+    return model, record
 
 
 def _plain(history):

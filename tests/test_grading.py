@@ -136,6 +136,7 @@ def test_release_holds_stubs_and_no_answer(course, tmp_path):
     stubs = sum((p.read_text().count("    # YOUR CODE HERE\n") for p in (released / "helpers").glob("*.py")))
     assert stubs == 6
     assert "math.exp(-0.1 * (epoch - 20))" not in (released / "helpers" / "training.py").read_text()
+    assert not (released / "helpers" / "pipeline.py").exists(), "the reference run answers the notebook cells"
     assert (course / "exchange").is_dir() and str(course) in course_api(course).config.Exchange.root
 
     # A release with a solution line in it fails the check, loudly.

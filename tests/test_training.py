@@ -1,10 +1,11 @@
-"""Schedule values, one short fit, and saving and loading a trained model."""
+"""Schedule values, the reference run's training functions, and saving and loading a trained model."""
 import math
 
 import numpy as np
 import pytest
 
-from helpers import U_Net, compile_model, create_generator, fit_model, load_training, save_training, scheduler
+from helpers import U_Net, create_generator, load_training, save_training, scheduler
+from helpers.pipeline import bce_dice_loss, compile_model, fit_model
 
 
 @pytest.mark.parametrize("epoch, rate", [(0, 1e-3), (19, 1e-3), (20, 1e-3), (21, 1e-3 * math.exp(-0.1)), (39, 1e-3 * math.exp(-1.9))])
@@ -35,8 +36,6 @@ def test_loading_without_training_says_run_notebook_4(tmp_path):
 
 
 def test_bce_dice_loss_is_low_for_a_match_and_high_for_a_miss():
-    from helpers.training import bce_dice_loss
-
     masks = np.zeros((2, 8, 8, 1), np.float32)
     masks[:, 2:6, 2:6] = 1
     good = np.asarray(bce_dice_loss(masks, np.clip(masks, 0.01, 0.99)))
