@@ -14,7 +14,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import TRAIN_VAL_TEST_SPLIT  # noqa: E402
 from helpers.pipeline import bce_dice_loss, train_and_evaluate  # noqa: E402
 
 
@@ -38,7 +37,6 @@ def main(argv=None):
     parser.add_argument("--recipes", nargs="+", choices=RECIPES, default=list(RECIPES))
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args(argv)
-    train_count = int(267 * TRAIN_VAL_TEST_SPLIT[0])
     rows = []
     for name in args.recipes:
         settings = {"epochs": 40, "base_filters": 64, **RECIPES[name]}
@@ -48,7 +46,7 @@ def main(argv=None):
             {
                 "recipe": name,
                 "seconds_per_epoch": round(seconds / settings["epochs"], 1),
-                "images_per_second": round(train_count * settings["epochs"] / seconds, 1),
+                "images_per_second": round(metrics["train_images"] * settings["epochs"] / seconds, 1),
                 **{k: metrics[k] for k in ("training_seconds", "test_accuracy", "test_mean_iou", "test_mean_dice", "epochs")},
             }
         )

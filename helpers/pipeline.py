@@ -82,6 +82,7 @@ def train_and_evaluate(
         "val_accuracy": float(history.history["val_accuracy"][-1]),
         "threshold": 0.5,
         "epochs": epochs,
+        "train_images": len(train[0]),
         "training_seconds": round(seconds, 1),
         "normalization": normalization,
         "base_filters": base_filters,
