@@ -8,16 +8,19 @@ from .artifacts import load_training, save_training, training_dir  # noqa: E402
 from .augmentation import AUGMENTATION, augmented_dataset, create_generator  # noqa: E402
 from .config import (  # noqa: E402
     ARTIFACTS_DIR,
-    BASE_FILTERS,
     BATCH_SIZE,
     EPOCHS,
     FAST_MODE,
     GRADING,
     HU_WINDOW,
     IMAGE_SIZE,
+    RECIPE,
+    RECIPES,
     SEED,
     TRAIN_VAL_TEST_SPLIT,
+    UNET,
     VERBOSE,
+    training_settings,
 )
 from .data import load_data, read_tif, split_dataset  # noqa: E402
 from .dataset import DatasetError, find_dataset  # noqa: E402

@@ -16,12 +16,13 @@ def training_dir():
     return ARTIFACTS_DIR / "fast" if FAST_MODE else ARTIFACTS_DIR
 
 
-def save_training(model, history, base_filters, folder=None, **details):
-    """Write the weights and ``training.json`` (history, architecture, ``details``) to ``folder``."""
+def save_training(model, history, unet, folder=None, **details):
+    """Write the weights and ``training.json`` (history, ``unet``: U_Net's keyword arguments,
+    ``details``) to ``folder``."""
     folder = Path(folder or training_dir())
     folder.mkdir(parents=True, exist_ok=True)
     model.save_weights(folder / WEIGHTS_FILE)
-    record = {"base_filters": base_filters, "history": _plain(history), **details}
+    record = {"unet": unet, "history": _plain(history), **details}
     (folder / TRAINING_FILE).write_text(json.dumps(record, indent=2))
     return folder
 
@@ -44,7 +45,7 @@ def load_training(folder=None):
                 "trained model there; hand in that folder with your notebooks"
             )
     record = json.loads(record_file.read_text())
-    model = U_Net(base_filters=record["base_filters"])
+    model = U_Net(**record["unet"])
     model(np.zeros((1, *IMAGE_SIZE, 1), np.float32))  # create the variables before loading
     model.load_weights(weights)
     record["folder"] = str(folder)

@@ -2,43 +2,52 @@
 import keras
 from keras import layers
 
-from .config import BASE_FILTERS
-
 
 class U_Net(keras.Model):
-    """A small U-Net for 128x128x1 slices (question 1b.6).
+    """A U-Net for 128x128x1 slices (question 1b.6).
 
-    Contracting path: a 3x3 convolution then 2x2 max pooling, twice, down to a
-    bottleneck with 4 * ``base_filters`` channels (64/128/256 by default). Expanding
-    path: upsampling, a 2x2 "up-convolution" halving the channels, concatenation with
-    the contracting level of the same resolution (the skip connection) and a 3x3
-    convolution, twice. Dropout 0.5 and a 1x1 convolution with a sigmoid give the
-    per-pixel lung probability. ``base_filters=64`` has 902,593 parameters.
+    The assignment's U-Net (the defaults): a contracting path of a 3x3 convolution then 2x2
+    max pooling, twice, down to a bottleneck with 4 * ``base_filters`` channels (64/128/256
+    by default). An expanding path of upsampling, a 2x2 "up-convolution" halving the
+    channels, concatenation with the contracting level of the same resolution (the skip
+    connection) and a 3x3 convolution, twice. Dropout 0.5 and a 1x1 convolution with a
+    sigmoid give the per-pixel lung probability. ``base_filters=64`` has 902,593 parameters.
+
+    Optional, for the "best" training recipe: ``depth`` pooling levels instead of 2, and
+    ``convs_per_level`` 3x3 convolutions wherever the assignment has one (the original
+    U-Net has 2).
     """
 
-    def __init__(self, base_filters=BASE_FILTERS, dropout=0.5, **kwargs):
+    def __init__(self, base_filters=64, depth=2, convs_per_level=1, dropout=0.5, **kwargs):
         super().__init__(**kwargs)
         ### BEGIN SOLUTION
-        f = base_filters
+        def convs(filters):
+            return [layers.Conv2D(filters, 3, activation="relu", padding="same") for _ in range(convs_per_level)]
 
-        def conv(filters, size=3):
-            return layers.Conv2D(filters, size, activation="relu", padding="same")
-
-        self.down1, self.down2, self.bottom = conv(f), conv(2 * f), conv(4 * f)
+        widths = [base_filters * 2**level for level in range(depth)]  # one per level, top first
+        self.down = [convs(width) for width in widths]
+        self.bottom = convs(base_filters * 2**depth)
         self.pool = layers.MaxPool2D(2)
         self.upsample = layers.UpSampling2D(2)
-        self.upconv2, self.up2 = conv(2 * f, 2), conv(2 * f)
-        self.upconv1, self.up1 = conv(f, 2), conv(f)
+        self.upconv = [layers.Conv2D(width, 2, activation="relu", padding="same") for width in widths]
+        self.up = [convs(width) for width in widths]
         self.dropout = layers.Dropout(dropout)
         self.classify = layers.Conv2D(1, 1, activation="sigmoid")
         ### END SOLUTION
 
     def call(self, inputs, training=False):
         ### BEGIN SOLUTION
-        skip1 = self.down1(inputs)
-        skip2 = self.down2(self.pool(skip1))
-        x = self.bottom(self.pool(skip2))
-        x = self.up2(layers.concatenate([self.upconv2(self.upsample(x)), skip2]))
-        x = self.up1(layers.concatenate([self.upconv1(self.upsample(x)), skip1]))
+        def apply(stack, x):
+            for layer in stack:
+                x = layer(x)
+            return x
+
+        x, skips = inputs, []
+        for level in self.down:
+            skips.append(apply(level, x))
+            x = self.pool(skips[-1])
+        x = apply(self.bottom, x)
+        for upconv, level, skip in reversed(list(zip(self.upconv, self.up, skips))):
+            x = apply(level, layers.concatenate([upconv(self.upsample(x)), skip]))
         return self.classify(self.dropout(x, training=training))
         ### END SOLUTION

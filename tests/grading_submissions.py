@@ -26,9 +26,17 @@ for images, masks in zip(image_flow, mask_flow):
     yield images, (masks > 0.5).astype(np.float32)
 """
 NO_SKIP_CONNECTIONS = """
-x = self.bottom(self.pool(self.down2(self.pool(self.down1(inputs)))))
-x = self.up2(self.upconv2(self.upsample(x)))
-x = self.up1(self.upconv1(self.upsample(x)))
+def apply(stack, x):
+    for layer in stack:
+        x = layer(x)
+    return x
+
+x = inputs
+for level in self.down:
+    x = self.pool(apply(level, x))
+x = apply(self.bottom, x)
+for upconv, level in reversed(list(zip(self.upconv, self.up))):
+    x = apply(level, upconv(self.upsample(x)))
 return self.classify(self.dropout(x, training=training))
 """
 COLLAPSING_SCHEDULE = "return 1e-3 if epoch < 20 else 1e-3 * 0.1 ** (epoch - 20)"

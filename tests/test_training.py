@@ -1,11 +1,15 @@
 """Schedule values, the reference run's training functions, and saving and loading a trained model."""
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import U_Net, create_generator, load_training, save_training, scheduler
-from helpers.pipeline import bce_dice_loss, compile_model, fit_model
+from helpers import U_Net, config, create_generator, load_training, save_training, scheduler
+from helpers.pipeline import compile_model, fit_model
 
 
 @pytest.mark.parametrize("epoch, rate", [(0, 1e-3), (19, 1e-3), (20, 1e-3), (21, 1e-3 * math.exp(-0.1)), (39, 1e-3 * math.exp(-1.9))])
@@ -21,12 +25,13 @@ def test_fit_save_and_load_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.random((8, 128, 128, 1), np.float32)
     masks = (images > 0.5).astype(np.int16)
-    model = compile_model(U_Net(base_filters=4))
+    unet = dict(base_filters=4, depth=3, convs_per_level=2)  # the record must rebuild any variant
+    model = compile_model(U_Net(**unet))
     history = fit_model(model, create_generator(images, masks, batch_size=4), 8, (images, masks), epochs=2)
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
-    save_training(model, history.history, 4, tmp_path, note="test")
+    save_training(model, history.history, unet, tmp_path, note="test")
     loaded, record = load_training(tmp_path)
-    assert record["note"] == "test" and len(record["history"]["loss"]) == 2
+    assert record["note"] == "test" and record["unet"] == unet and len(record["history"]["loss"]) == 2
     np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
 
 
@@ -35,9 +40,20 @@ def test_loading_without_training_says_run_notebook_4(tmp_path):
         load_training(tmp_path)
 
 
-def test_bce_dice_loss_is_low_for_a_match_and_high_for_a_miss():
-    masks = np.zeros((2, 8, 8, 1), np.float32)
-    masks[:, 2:6, 2:6] = 1
-    good = np.asarray(bce_dice_loss(masks, np.clip(masks, 0.01, 0.99)))
-    bad = np.asarray(bce_dice_loss(masks, np.clip(1 - masks, 0.01, 0.99)))
-    assert good.shape == (2,) and np.all(good < 0.1) and np.all(bad > 1.5)
+
+def test_recipes_set_epochs_and_unet_unless_fast_mode_or_grading(monkeypatch):
+    monkeypatch.setattr(config, "FAST_MODE", False)
+    monkeypatch.setattr(config, "GRADING", False)
+    assert config.training_settings("default") == (40, dict(base_filters=64, depth=2, convs_per_level=1))
+    assert config.training_settings("best") == (60, dict(base_filters=32, depth=3, convs_per_level=2))
+    monkeypatch.setattr(config, "FAST_MODE", True)
+    assert config.training_settings("best") == (10, config.FAST_MODE_UNET)
+    monkeypatch.setattr(config, "GRADING", True)
+    assert config.training_settings("best")[0] == 1
+
+
+def test_an_unknown_recipe_names_the_variable_and_the_choices():
+    env = {**os.environ, "LUNGKIT_RECIPE": "bestest"}
+    run = subprocess.run([sys.executable, "-c", "import helpers.config"], env=env, capture_output=True, text=True, cwd=Path(config.__file__).parent.parent)
+    assert run.returncode != 0
+    assert "'bestest'" in run.stderr and "LUNGKIT_RECIPE" in run.stderr and "default, fast, best" in run.stderr
