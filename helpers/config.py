@@ -3,10 +3,10 @@
 Training recipes (measured in ``benchmarks/train_recipes.py``, table in the README): pick one
 with the environment variable ``LUNGKIT_RECIPE`` or in notebook 4.
 
-- ``default``: the assignment's U-Net (64 filters) for 40 epochs; about 11 minutes on 2 CPU cores.
+- ``default``: the assignment's U-Net (64 filters) for 40 epochs; 11 to 14 minutes on 2 CPU cores.
 - ``fast``: the same U-Net with 32 filters, 40 epochs; about 4 minutes: take it on a CPU laptop.
-- ``best``: two convolutions per level and three levels (32 filters), 60 epochs; needs the
-  optional part of question 1b.6.
+- ``best``: two convolutions per level and three levels (32 filters), 60 epochs; about 12
+  minutes, and it needs the optional part of question 1b.6.
 
 Fast mode, ``LUNGKIT_FAST=1``, is a smoke run for CI and quick checks, not a recipe: 10 epochs
 of a U-Net with 16 filters, saved apart from a real run (``artifacts/fast/``) so that it never
