@@ -64,8 +64,9 @@ def main(argv=None):
             }
         )
         print(json.dumps(rows[-1]), flush=True)
-    args.out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
-    print(f"machine: {machine()}")
+    context = machine()
+    args.out.write_text(json.dumps({"machine": context, "rows": rows}, indent=2) + "\n")
+    print(f"machine: {context}")
     header = f"{'recipe':18s} {'s/epoch':>8s} {'img/s':>6s} {'train s':>8s} {'test acc':>8s} {'IoU':>6s} {'Dice':>6s}"
     print(header)
     for row in rows:
