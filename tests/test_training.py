@@ -40,7 +40,6 @@ def test_loading_without_training_says_run_notebook_4(tmp_path):
         load_training(tmp_path)
 
 
-
 def test_recipes_set_epochs_and_unet_unless_fast_mode_or_grading(monkeypatch):
     monkeypatch.setattr(config, "FAST_MODE", False)
     monkeypatch.setattr(config, "GRADING", False)
