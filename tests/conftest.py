@@ -1,5 +1,9 @@
-"""Shared fixtures: synthetic CT-like slices in the dataset's real layout, and the real data."""
+"""Shared fixtures: synthetic CT-like slices in the dataset's real layout, the real data, a
+released course and fast-trained weights, and ``require_tool`` for tests that need a system tool."""
 import os
+import shutil
+import subprocess
+import sys
 
 # Tests train in fast mode unless told otherwise; set before helpers is imported.
 os.environ.setdefault("LUNGKIT_FAST", "1")
@@ -52,3 +56,39 @@ def real_dataset():
     from helpers.dataset import find_dataset
 
     return find_dataset(download=False)
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory):
+    """A course folder with the kit's assignment released (read it; copy it before changing it)."""
+    from grading.release import release
+
+    course = tmp_path_factory.mktemp("course")
+    release(course)
+    return course
+
+
+@pytest.fixture(scope="session")
+def fast_weights(real_dataset, tmp_path_factory):
+    """Weights trained once by the kit's fast pipeline, as notebook 4 would hand them in."""
+    from grading.course import KIT
+
+    out = tmp_path_factory.mktemp("weights")
+    env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
+    subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
+    return out
+
+
+def require_tool(command, package, why):
+    """The path of ``command``; without it, skip saying why and how to install it, or fail in CI.
+
+    CI (``CI=true``) installs every tool the tests need (``.ci/run``), so a missing one there is
+    an error, never a silent skip.
+    """
+    path = shutil.which(command)
+    if path is None:
+        message = f"{command} not found: {why}; install it with `apt-get install {package}` (Debian/Ubuntu)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " (CI must install it: see .ci/run)")
+        pytest.skip(message)
+    return path
