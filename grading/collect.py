@@ -1,4 +1,6 @@
-"""Collect: copy each student's hand-in, a folder or a zip named by the student id, into ``submitted/``."""
+"""Collect: copy each student's hand-in, a folder or a zip named by the student id, into ``submitted/``,
+repaired against the release (``repair.py``)."""
+import contextlib
 import logging
 import re
 import shutil
@@ -6,54 +8,106 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from . import ledger
 from .course import DEFAULT_COURSE, GradingError, step_dir
+from .repair import plan, repair
 
 log = logging.getLogger(__name__)
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 JUNK = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "__MACOSX", ".DS_Store")
+NESTED_ZIPS = 3  # a zip of a zip of a zip at most
+
+
+class BadHandIns(GradingError):
+    """Some hand-ins could not be collected; ``students`` were, and the message names the others."""
+
+    def __init__(self, message, students):
+        super().__init__(message)
+        self.students = students
 
 
 def collect(submissions, course=DEFAULT_COURSE):
     """Collect every hand-in in the folder ``submissions``; return the student ids, sorted.
 
     A hand-in holds the notebooks, ``helpers/`` and ``artifacts/`` (trained weights), at its top
-    or in one subfolder (``lung_segmentation/``). The originals are only read. Bad hand-ins are
-    reported together in one GradingError, after the good ones are collected.
+    or in one subfolder (``lung_segmentation/``), or in a zip within the zip. The originals are
+    only read; the copy in ``submitted/`` is repaired, and the repairs are kept in the course's
+    ledger. Bad hand-ins are recorded there too, and named together in a BadHandIns error after
+    the good ones are collected.
     """
+    students, problems = [], []
+    for entry in _entries(submissions):
+        try:
+            students.append(collect_one(entry, course))
+        except GradingError as error:
+            problems.append(str(error))
+            ledger.set_problem(course, _student(entry), "collect", str(error).removeprefix(f"{entry}: "))
+    if problems:
+        raise BadHandIns(f"collected {len(students)} hand-in(s), but not these:\n" + "\n".join(problems), students)
+    return students
+
+
+def collect_one(entry, course=DEFAULT_COURSE):
+    """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy, and repair it."""
+    target = step_dir(course, "submitted", _student(entry))
+    with unpacked(entry) as (student, handed_in):
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(handed_in, target, ignore=shutil.ignore_patterns(*JUNK))
+    release = step_dir(course, "release")
+    if release.is_dir():
+        ledger.set_repairs(course, student, repair(target, release))
+    else:
+        log.warning("%s: no release in %s, so the hand-in is collected unrepaired", student, course)
+    ledger.set_problem(course, student, "collect", None)
+    for needed in ("helpers", "artifacts/unet.weights.h5"):
+        if not (target / needed).exists():
+            log.warning("%s: no %s in the hand-in; the questions that need it will score 0", student, needed)
+    log.debug("collected %s from %s", student, entry)
+    return student
+
+
+def preview(submissions, course=DEFAULT_COURSE):
+    """``{student: repairs}`` that collecting ``submissions`` would make; changes nothing.
+
+    A hand-in that cannot be collected maps to ``["not collected: why"]``.
+    """
+    release = step_dir(course, "release")
+    if not release.is_dir():
+        raise GradingError(f"no release in {course}: run `python -m grading release` first")
+    found = {}
+    for entry in _entries(submissions):
+        try:
+            with unpacked(entry) as (student, handed_in):
+                found[student] = plan(handed_in, release)[2]
+        except GradingError as error:
+            found[_student(entry)] = [f"not collected: {error}"]
+    return found
+
+
+@contextlib.contextmanager
+def unpacked(entry):
+    """``(student, folder of the notebooks)`` of the hand-in ``entry``, unzipped to a scratch folder if zipped."""
+    entry = Path(entry)
+    student = _student(entry)
+    if not STUDENT_ID.fullmatch(student) or not (entry.is_dir() or entry.suffix == ".zip"):
+        raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id (letters, digits, _.-)")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = _unzip(entry, Path(scratch) / "0") if entry.is_file() else entry
+        yield student, _assignment_folder(folder, entry, Path(scratch))
+
+
+def _entries(submissions):
     if not Path(submissions).is_dir():
         raise GradingError(f"{submissions} is not a folder: give the folder that holds the hand-ins")
     entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith("."))
     if not entries:
         raise GradingError(f"{submissions} is empty: put one folder or zip per student there, named by student id")
-    students, problems = [], []
-    for entry in entries:
-        try:
-            students.append(collect_one(entry, course))
-        except GradingError as error:
-            problems.append(str(error))
-    if problems:
-        raise GradingError(f"collected {len(students)} hand-in(s), but not these:\n" + "\n".join(problems))
-    return students
+    return entries
 
 
-def collect_one(entry, course=DEFAULT_COURSE):
-    """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy."""
-    entry = Path(entry)
-    student = entry.stem if entry.suffix == ".zip" else entry.name
-    if not STUDENT_ID.fullmatch(student) or not (entry.is_dir() or entry.suffix == ".zip"):
-        raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id (letters, digits, _.-)")
-    target = step_dir(course, "submitted", student)
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = _unzip(entry, Path(scratch)) if entry.is_file() else entry
-        handed_in = _assignment_folder(folder, entry)
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(handed_in, target, ignore=shutil.ignore_patterns(*JUNK))
-    for needed in ("helpers", "artifacts/unet.weights.h5"):
-        if not (target / needed).exists():
-            log.warning("%s: no %s in the hand-in; the questions that need it will score 0", student, needed)
-    log.info("collected %s from %s", student, entry)
-    return student
+def _student(entry):
+    return Path(entry).stem if Path(entry).suffix == ".zip" else Path(entry).name
 
 
 def _unzip(archive, scratch):
@@ -65,11 +119,16 @@ def _unzip(archive, scratch):
     return scratch
 
 
-def _assignment_folder(folder, entry):
-    """The folder of a hand-in that holds its notebooks: the hand-in itself or its one subfolder that does."""
+def _assignment_folder(folder, entry, scratch, depth=0):
+    """The folder of a hand-in that holds its notebooks: the hand-in itself, its one subfolder that does,
+    or that of the one zip it holds (unzipped under ``scratch``)."""
     if any(folder.glob("*.ipynb")):
         return folder
     subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and p.name not in JUNK and any(p.glob("*.ipynb"))]
+    zips = sorted(folder.glob("*.zip"))
+    if not subfolders and len(zips) == 1 and depth < NESTED_ZIPS:
+        inner = _unzip(zips[0], scratch / f"{depth + 1}")
+        return _assignment_folder(inner, entry, scratch, depth + 1)
     if len(subfolders) != 1:
         found = "no notebooks" if not subfolders else f"notebooks in {len(subfolders)} subfolders"
         raise GradingError(f"{entry}: {found}; a hand-in holds the notebooks at its top or in one subfolder")

@@ -1,0 +1,45 @@
+"""What happened to each hand-in: the repairs made when it was collected, and the steps that could
+not process it. Kept in ``COURSE/hand_ins.json`` as ``{student: {"repairs": [...], "problems": {step: why}}}``,
+so that autograde's summary, feedback and the grades files can name them.
+"""
+import json
+from pathlib import Path
+
+FILE = "hand_ins.json"
+STEPS = ("collect", "autograde", "feedback", "export")
+
+
+def load(course):
+    """The ledger of the course folder ``course`` (empty before the first collect)."""
+    path = Path(course) / FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def set_repairs(course, student, repairs):
+    """Record the repairs made to ``student``'s hand-in (replacing those of an earlier collect)."""
+    _update(course, student, lambda entry: entry.update(repairs=list(repairs)))
+
+
+def set_problem(course, student, step, why=None):
+    """Record why ``step`` could not process ``student``'s hand-in; ``why=None`` clears it."""
+    def change(entry):
+        entry["problems"].pop(step, None)
+        if why is not None:
+            entry["problems"][step] = why
+    _update(course, student, change)
+
+
+def problems(course, student):
+    """``step: why`` lines for each step that could not process ``student``'s hand-in, in step order."""
+    found = load(course).get(student, {}).get("problems", {})
+    return [f"{step}: {found[step]}" for step in STEPS if step in found]
+
+
+def _update(course, student, change):
+    ledger = load(course)
+    entry = ledger.setdefault(student, {"repairs": [], "problems": {}})
+    change(entry)
+    path = Path(course) / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".tmp").write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+    path.with_suffix(".tmp").replace(path)
