@@ -1,10 +1,14 @@
 """Release: the student version of the assignment, from ``notebooks/`` and ``helpers/``, checked for leaks."""
+import json
 import logging
 import shutil
 from pathlib import Path
+from string import Template
 
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
+
+from helpers.config import RECIPES
 
 from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, succeeded, step_dir, write_config
 from .leaks import describe, find_leaks, secret_lines
@@ -12,10 +16,15 @@ from .leaks import describe, find_leaks, secret_lines
 log = logging.getLogger(__name__)
 # pipeline.py is the instructor's reference run: it would answer the compile, fit and evaluate cells.
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "pipeline.py")
+# The student side: a README template, the self-check and the hand-in command (grading/student/).
+STUDENT = KIT / "grading" / "student"
+STUDENT_SCRIPTS = ("check.py", "handin.py")
+BENCHMARK = KIT / "benchmarks" / "results.json"
 
 
 def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "helpers"):
-    """Build ``source/`` and ``release/`` in the course folder; return the release folder.
+    """Build ``source/`` and ``release/`` in the course folder, and the release's zip beside them
+    (``<course>/lung_segmentation.zip``, to hand out); return the release folder.
 
     Raises GradingError when nbgrader fails or when the release holds a solution or hidden-test line.
     """
@@ -24,10 +33,37 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")
     released = step_dir(course, "release")
     strip_solutions(released / "helpers")
+    add_student_files(released)
     check_release(course)
-    log.info("released %s: %d notebooks and helpers/, no solution or hidden test in them",
-             released, len(list(released.glob("*.ipynb"))))
+    archive = shutil.make_archive(Path(course) / ASSIGNMENT, "zip", released.parent, ASSIGNMENT)
+    log.info("released %s: %d notebooks, helpers/, README, requirements, check and hand-in scripts, no solution "
+             "or hidden test in them; hand out %s", released, len(list(released.glob("*.ipynb"))), archive)
     return released
+
+
+def add_student_files(released):
+    """Add the student README, the pinned requirements and the self-check and hand-in scripts."""
+    for name in STUDENT_SCRIPTS:
+        shutil.copy2(STUDENT / name, released)
+    shutil.copy2(KIT / "requirements.txt", released)
+    (released / "README.md").write_text(student_readme())
+
+
+def student_readme(benchmark=BENCHMARK):
+    """The student README, with each recipe's training time as measured by the kit's benchmark."""
+    measured = json.loads(Path(benchmark).read_text())
+    rows = {row["recipe"]: row for row in measured["rows"]}
+    missing = sorted(set(RECIPES) - set(rows))
+    if missing:
+        raise GradingError(f"{benchmark} has no timing for recipe(s) {missing}: run `make benchmark` first")
+    table = ["| recipe | U-Net | epochs | training | test mean IoU |", "| --- | --- | --- | --- | --- |"]
+    for recipe in RECIPES:
+        row = rows[recipe]
+        unet = ", ".join(f"{name}={value}" for name, value in row["unet"].items())
+        table.append(f"| `{recipe}` | {unet} | {row['epochs']} | {row['training_seconds'] / 60:.0f} min "
+                     f"| {row['test_mean_iou']:.3f} |")
+    template = Template((STUDENT / "README.md").read_text())
+    return template.substitute(machine=measured["machine"], recipes="\n".join(table))
 
 
 def check_release(course):

@@ -1,0 +1,109 @@
+"""The student release explains itself, and its hand-in command builds exactly what collect takes.
+
+The hand-in tests use the released helpers and notebooks with a stand-in model (weights are not
+read here); the full student path, with training and grading, is tests/test_student_path.py.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from grading.collect import collect
+from grading.course import ASSIGNMENT, KIT, step_dir
+from grading.release import STUDENT_SCRIPTS, student_readme
+from helpers.config import RECIPES
+
+
+@pytest.fixture
+def assignment(released_course, tmp_path):
+    """A student's copy of the release, with a fully trained model (stand-in files) in artifacts/."""
+    folder = shutil.copytree(step_dir(released_course, "release"), tmp_path / ASSIGNMENT)
+    write_model(folder / "artifacts", fast_mode=False)
+    return folder
+
+
+def write_model(folder, fast_mode):
+    """Stand-in weights and the training record notebook 4 writes beside them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "unet.weights.h5").write_bytes(b"weights")
+    (folder / "training.json").write_text(json.dumps({"unet": {}, "history": {}, "fast_mode": fast_mode}))
+
+
+def hand_in(folder, *args):
+    return subprocess.run([sys.executable, "handin.py", *args], cwd=folder, capture_output=True, text=True)
+
+
+def test_release_holds_readme_requirements_and_scripts(released_course):
+    released = step_dir(released_course, "release")
+    top = {p.name for p in released.iterdir()}
+    notebooks = {p.name for p in (KIT / "notebooks").glob("*.ipynb")}
+    assert top == notebooks | {"helpers", "README.md", "requirements.txt", *STUDENT_SCRIPTS}
+    assert (released / "requirements.txt").read_text() == (KIT / "requirements.txt").read_text()
+    readme = (released / "README.md").read_text()
+    assert readme == student_readme() and "$" not in readme, "every placeholder filled"
+    for recipe in RECIPES:
+        assert f"| `{recipe}` |" in readme
+    for command in ("python3 -m venv .venv", "-m pip install -r requirements.txt", "check.py", "handin.py"):
+        assert command in readme
+    with zipfile.ZipFile(released_course / f"{ASSIGNMENT}.zip") as zipped:
+        names = {name.rstrip("/") for name in zipped.namelist()}
+    assert {f"{ASSIGNMENT}/{name}" for name in top} <= names, "the zip to hand out holds the release folder"
+
+
+def test_hand_in_zip_holds_what_is_graded_and_collect_takes_it(assignment, tmp_path):
+    (assignment / "artifacts" / "fast").mkdir()
+    (assignment / "artifacts" / "fast" / "unet.weights.h5").write_bytes(b"fast")
+    (assignment / "artifacts" / "metrics.json").write_text("{}")
+    (assignment / "helpers" / "__pycache__").mkdir()
+    (assignment / "helpers" / "__pycache__" / "data.cpython-311.pyc").write_bytes(b"")
+    (assignment / ".ipynb_checkpoints").mkdir()
+    (assignment / "finding-lungs-in-ct-data").mkdir()
+    result = hand_in(assignment, "s1234567")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(assignment / "s1234567.zip") as zipped:
+        names = set(zipped.namelist())
+    helpers = {f"helpers/{p.name}" for p in (assignment / "helpers").iterdir() if p.is_file()}
+    notebooks = {p.name for p in assignment.glob("*.ipynb")}
+    model = {"artifacts/unet.weights.h5", "artifacts/training.json", "artifacts/metrics.json"}
+    assert names == notebooks | helpers | model
+    hand_ins = tmp_path / "hand_ins"
+    hand_ins.mkdir()
+    shutil.copy2(assignment / "s1234567.zip", hand_ins)
+    assert collect(hand_ins, tmp_path / "course") == ["s1234567"]
+    submitted = step_dir(tmp_path / "course", "submitted", "s1234567")
+    assert (submitted / "artifacts" / "unet.weights.h5").read_bytes() == b"weights"
+
+
+@pytest.mark.parametrize(
+    "damage, args, message",
+    [
+        ("none", ["not an id!"], "is not a student id"),
+        ("no model", ["s1"], "no trained model in"),
+        ("fast model only", ["s1"], "only the fast-mode one"),
+        ("fast model", ["s1"], "records a fast-mode run"),
+        ("damaged notebook", ["s1"], "03_unet.ipynb is not a readable notebook"),
+        ("no helpers", ["s1"], "helpers is missing"),
+        ("too large", ["s1"], "over 50 MB; its largest file is artifacts/unet.weights.h5"),
+    ],
+)
+def test_hand_in_refuses_and_says_why(assignment, damage, args, message):
+    artifacts = assignment / "artifacts"
+    if damage in ("no model", "fast model only"):
+        shutil.rmtree(artifacts)
+    if damage == "fast model only":
+        write_model(artifacts / "fast", fast_mode=True)
+    if damage == "fast model":
+        write_model(artifacts, fast_mode=True)
+    if damage == "damaged notebook":
+        (assignment / "03_unet.ipynb").write_text('{"cells": [')
+    if damage == "no helpers":
+        shutil.rmtree(assignment / "helpers")
+    if damage == "too large":
+        (artifacts / "unet.weights.h5").write_bytes(os.urandom(51_000_000))
+    result = hand_in(assignment, *args)
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert not list(assignment.glob("*.zip*")), "no zip, not even a partial one"
