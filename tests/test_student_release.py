@@ -3,6 +3,7 @@
 The hand-in tests use the released helpers and notebooks with a stand-in model (weights are not
 read here); the full student path, with training and grading, is tests/test_student_path.py.
 """
+import importlib.util
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 
+import nbformat
 import pytest
 
 from grading.collect import collect
@@ -107,3 +109,32 @@ def test_hand_in_refuses_and_says_why(assignment, damage, args, message):
     result = hand_in(assignment, *args)
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert not list(assignment.glob("*.zip*")), "no zip, not even a partial one"
+
+
+def test_self_check_tells_passed_failed_and_not_attempted_apart():
+    spec = importlib.util.spec_from_file_location("check", KIT / "grading" / "student" / "check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+
+    def cell(grade_id, error=None, test=True, traceback=()):
+        meta = {"grade_id": grade_id, "grade": test, "solution": not test, "points": 2}
+        outputs = [nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=list(traceback))] if error else []
+        return nbformat.v4.new_code_cell("", metadata={"nbgrader": meta}, outputs=outputs)
+
+    frame = "\x1b[0;32mFile \x1b[0;32m/tmp/x/helpers/training.py:12\x1b[0m, in \x1b[0;36mscheduler\x1b[0;34m(epoch)\x1b[0m"
+    cells = [
+        nbformat.v4.new_markdown_cell("## Question 1b.8: a schedule"),
+        cell("test_ok"),
+        cell("test_wrong", ("AssertionError", "decays too fast\nsecond line")),
+        cell("test_stub", ("NotImplementedError", ""), traceback=[frame]),
+        cell("fit_model", ("NotImplementedError", ""), test=False),
+        cell("test_after_stub", ("NameError", "name 'history' is not defined")),
+        cell("test_ok_after_stub"),
+    ]
+    assert list(check.question_results(cells)) == [
+        ("1b.8", "test_ok", 2, "passed", ""),
+        ("1b.8", "test_wrong", 2, "FAILED", "AssertionError: decays too fast"),
+        ("1b.8", "test_stub", 2, "not attempted", "scheduler in helpers/training.py still raises NotImplementedError"),
+        ("1b.8", "test_after_stub", 2, "not attempted", "cell fit_model still raises NotImplementedError"),
+        ("1b.8", "test_ok_after_stub", 2, "passed", ""),
+    ]
