@@ -118,10 +118,12 @@ def test_self_check_tells_passed_failed_and_not_attempted_apart():
 
     def cell(grade_id, error=None, test=True, traceback=()):
         meta = {"grade_id": grade_id, "grade": test, "solution": not test, "points": 2}
-        outputs = [nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=list(traceback))] if error else []
+        outputs = []
+        if error:
+            outputs.append(nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=list(traceback)))
         return nbformat.v4.new_code_cell("", metadata={"nbgrader": meta}, outputs=outputs)
 
-    frame = "\x1b[0;32mFile \x1b[0;32m/tmp/x/helpers/training.py:12\x1b[0m, in \x1b[0;36mscheduler\x1b[0;34m(epoch)\x1b[0m"
+    frame = "\x1b[0;32mFile \x1b[0;32m/tmp/x/helpers/training.py:12\x1b[0m, in \x1b[0;36mscheduler\x1b[0;34m(epoch)"
     cells = [
         nbformat.v4.new_markdown_cell("## Question 1b.8: a schedule"),
         cell("test_ok"),

@@ -22,7 +22,8 @@ if userdata is not None:
     os.chdir(folder)
     if "MyDrive" not in folder.parts:
         print(f"WARNING: working in {folder}, which Colab empties when it disconnects: mount Drive, re-run this cell")
-    pins = dict(line.split(";")[0].strip().split("==") for line in open("requirements.txt") if "==" in line and line[0] != "#")
+    pinned = [line.split(";")[0].strip() for line in open("requirements.txt") if "==" in line and line[0] != "#"]
+    pins = dict(pin.split("==") for pin in pinned)
     modules = {"cv2": "opencv-python-headless", "scipy": "scipy", "matplotlib": "matplotlib", "kaggle": "kaggle"}
     lacking = [f"{name}=={pins[name]}" for module, name in modules.items() if importlib.util.find_spec(module) is None]
     if lacking:
@@ -30,5 +31,5 @@ if userdata is not None:
     try:
         os.environ.setdefault("KAGGLE_API_TOKEN", userdata.get("KAGGLE_API_TOKEN"))
     except Exception as error:  # Colab's SecretNotFoundError or NotebookAccessError
-        print(f"no Kaggle token in Colab's secrets ({type(error).__name__}): add KAGGLE_API_TOKEN (key icon), allow this notebook")
+        print(f"no Kaggle token in Colab's secrets ({type(error).__name__}): add KAGGLE_API_TOKEN (key icon)")
     print(f"Colab: working in {folder}; installed {', '.join(lacking) or 'nothing'}")

@@ -44,7 +44,7 @@ def main(argv=None):
 def hand_in(student_id, out=HERE, folder=HERE):
     """Write ``out/<student_id>.zip`` from the assignment ``folder``; return its path."""
     if not STUDENT_ID.fullmatch(student_id):
-        raise HandInError(f"{student_id!r} is not a student id: use letters, digits, _ . - (starting with a letter or digit)")
+        raise HandInError(f"{student_id!r} is not a student id: use letters, digits, _ . - (a letter or digit first)")
     files = notebooks(folder) + helpers(folder) + trained_model(folder)
     archive = Path(out) / f"{student_id}.zip"
     partial = archive.with_suffix(".zip.part")
@@ -90,7 +90,8 @@ def trained_model(folder):
     artifacts = folder / "artifacts"
     missing = [name for name in MODEL if not (artifacts / name).is_file()]
     if missing:
-        fast = " (there is only the fast-mode one, in artifacts/fast/)" if (artifacts / "fast" / MODEL[0]).is_file() else ""
+        fast_only = (artifacts / "fast" / MODEL[0]).is_file()
+        fast = " (there is only the fast-mode one, in artifacts/fast/)" if fast_only else ""
         raise HandInError(f"no trained model in {artifacts}: {', '.join(missing)} missing{fast}; run notebook 4 "
                           "without LUNGKIT_FAST, it saves the model there")
     try:
