@@ -1,22 +1,24 @@
-"""The instructor's commands: python -m grading release|collect|autograde|feedback|export|grade|all."""
+"""The instructor's commands: python -m grading release|repair|collect|autograde|feedback|export|grade|all."""
 import argparse
+import contextlib
 import logging
+import os
 import sys
 import warnings
+from pathlib import Path
 
-from .autograde import autograde
-from .collect import collect
 from .course import DEFAULT_COURSE, DEFAULT_TIMEOUT, GradingError
-from .feedback import feedback
-from .grades import export
-from .release import release
 
+LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
+
+log = logging.getLogger("grading")
 STEPS = {
     "release": "build the student release in COURSE/release/lung_segmentation and check it gives nothing away",
+    "repair": "show what collecting SUBMISSIONS would repair in each hand-in, changing nothing",
     "collect": "copy SUBMISSIONS (one folder or zip per student, named by student id) into COURSE/submitted",
     "autograde": "autograde every collected submission (fast mode, each with its own helpers and weights)",
     "feedback": "write feedback HTML per student to COURSE/feedback, without hidden tests",
-    "export": "write the grades CSV: student, notebook, question, score, max_score, needs_manual_grade",
+    "export": "write the grades CSVs: per question, per student (students.csv), and for Canvas with --roster",
     "grade": "collect, autograde, feedback and export in one go",
     "all": "release, then grade",
 }
@@ -28,40 +30,72 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="step", required=True)
     for step, help in STEPS.items():
         command = commands.add_parser(step, help=help, description=help)
-        if step in ("collect", "grade", "all"):
+        if step in ("repair", "collect", "grade", "all"):
             command.add_argument("submissions", help="folder of hand-ins")
         if step in ("autograde", "grade", "all"):
             command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
             command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
+            command.add_argument("--roster", help="Canvas' gradebook export: also write COURSE/canvas.csv to import")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
-    try:
-        return run(args)
-    except GradingError as error:
-        logging.getLogger("grading").error("error: %s", error)
-        return 1
+    log_file = Path(args.course) / LOG_FILE
+    with quiet(log_file):
+        try:
+            from .workflow import run  # once the log file is in place: TensorFlow prints as it is imported
+
+            return run(args, log_file)
+        except GradingError as error:
+            log.error("error: %s", error)
+            return 1
 
 
-def run(args):
-    """Run the step ``args.step``; 0 when every submission was graded, else 1."""
-    if args.step in ("release", "all"):
-        release(args.course)
-    if args.step in ("collect", "grade", "all"):
-        collect(args.submissions, args.course)
-    failed = []
-    if args.step in ("autograde", "grade", "all"):
-        results = autograde(args.course, args.student, args.timeout)
-        failed = sorted(student for student, result in results.items() if not result["success"])
-    if args.step in ("feedback", "grade", "all"):
-        feedback(args.course)
-    if args.step in ("export", "grade", "all"):
-        export(args.course, args.out)
-    if failed:
-        logging.getLogger("grading").error("nbgrader could not autograde: %s (see above)", ", ".join(failed))
-    return 1 if failed else 0
+@contextlib.contextmanager
+def quiet(path):
+    """Show the grading's own lines only, one per student and a summary; everything else goes to ``path``.
+
+    Everything else is what nbgrader, nbconvert, the kernels and TensorFlow's C++ start-up write,
+    to Python's logging or straight to the process's stdout and stderr (the kernels inherit them).
+    A console line shows the first line of a message; the log file holds it all.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "a", buffering=1) as file, open(os.dup(2), "w", buffering=1) as console:
+        os.dup2(file.fileno(), 1)
+        os.dup2(file.fileno(), 2)
+        to_file = logging.StreamHandler(file)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+        to_console = logging.StreamHandler(console)
+        to_console.setFormatter(FirstLine())
+        to_console.addFilter(lambda record: record.name.startswith("grading") and record.levelno >= logging.INFO)
+        root = logging.getLogger()
+        root.setLevel(logging.INFO)
+        logging.getLogger("grading").setLevel(logging.DEBUG)
+        root.addHandler(to_file)
+        root.addHandler(to_console)
+        file.write(f"--- python -m grading {' '.join(sys.argv[1:])}\n")
+        try:
+            yield
+        finally:
+            root.removeHandler(to_file)
+            root.removeHandler(to_console)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in zip((1, 2), saved):
+                os.dup2(copy, fd)
+                os.close(copy)
+
+
+class FirstLine(logging.Formatter):
+    """A record's first line, pointing to the log file for the rest."""
+
+    def format(self, record):
+        text = super().format(record)
+        first, _, rest = text.partition("\n")
+        return f"{first} (more in {LOG_FILE})" if rest.strip() else first
 
 
 if __name__ == "__main__":
