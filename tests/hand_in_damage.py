@@ -13,12 +13,11 @@ from tests.grading_submissions import write_hand_ins
 
 
 def duplicate(folder, notebook, grade_id):
-    """Copy-paste the cell ``grade_id`` right below itself, metadata and all."""
-    nb = _read(folder, notebook)
-    i = _index(nb, grade_id)
-    nb.cells.insert(i + 1, nbformat.from_dict(json.loads(json.dumps(nb.cells[i]))))
-    nb.cells[i + 1].id = nb.cells[i].id + "-copy"
-    nbformat.write(nb, folder / notebook)
+    """Copy-paste the cell ``grade_id`` right below itself, metadata and id and all, as a text editor does."""
+    nb = json.loads((folder / notebook).read_text())
+    i = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+    nb["cells"].insert(i + 1, json.loads(json.dumps(nb["cells"][i])))
+    (folder / notebook).write_text(json.dumps(nb, indent=1))
 
 
 def strip_metadata(folder, notebook):
