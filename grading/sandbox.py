@@ -1,0 +1,164 @@
+"""The grading sandbox: each graded kernel runs inside bubblewrap, cut off from the course.
+
+What the kernel sees: the Python environment and the dataset, read-only; a private home
+holding a scratch copy of the one submission it grades (read-only at ``/submission``); a
+private ``/tmp``; nothing else of the file system (no course folder, no source, no gradebook,
+no other student, no grader's home). It has its own network namespace (no network at all),
+PID, IPC and UTS namespaces, and the limits in ``Limits``. It talks to the grader over ZeroMQ
+IPC sockets in a folder that only the two of them share. When the grader runs as root, the
+kernel runs as an unprivileged user of its own (``SANDBOX_UID``), so that its process limit
+holds and it cannot chmod its way out.
+"""
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
+INSTALL_HINT = (
+    "bubblewrap (bwrap) is needed to sandbox the grading kernels: install it with "
+    "`apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap` (Fedora); "
+    "or pass --no-sandbox for a run you trust (never for students' hand-ins)"
+)
+SANDBOX_UID = 61000
+HOME = "/home/student"
+SUBMISSION = "/submission"
+# Environment variables a kernel may see: no token, key or path of the grader's.
+PASSED_ON = ("PATH", "LANG", "LC_ALL", "TZ", "LUNGKIT_DATA", "LUNGKIT_FAST", "LUNGKIT_GRADING",
+             "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+             "PYTHONNOUSERSITE", "PYTHONHASHSEED")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot be set up; the message says what to install or change."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one kernel may use. Memory is address space: TensorFlow maps about 4 GiB at start."""
+
+    memory_bytes: int = 12 * 2**30
+    processes: int = 512  # threads count: TensorFlow starts a few dozen
+    file_bytes: int = 256 * 2**20  # the largest file it may write
+    cpu_seconds: int = 1800
+    home_bytes: int = 1 * 2**30  # the scratch copy of the submission and whatever it writes
+    tmp_bytes: int = 512 * 2**20
+
+
+def bwrap_path():
+    """The bubblewrap executable; SandboxError saying how to install it when there is none."""
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxError(INSTALL_HINT)
+    return path
+
+
+def python_roots():
+    """The folders the kernel's Python needs: the environment and the interpreter it is made from."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent}
+    return sorted({root for root in roots if not any(root != other and other in root.parents for other in roots)})
+
+
+def system_binds():
+    """bwrap arguments for the read-only system folders, keeping /lib -> usr/lib style links."""
+    args = []
+    for name in ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limits(), uid=SANDBOX_UID):
+    """The command line that runs ``kernel_command`` in the sandbox, for the submission folder ``submission``."""
+    settings = {**asdict(limits), "submission": SUBMISSION, "home": HOME, "workdir": f"{HOME}/{Path(submission).name}",
+                "uid": uid}
+    # As root, no user namespace: the launcher then drops to ``uid``, which the process limit counts.
+    # bwrap gives root only the capabilities named, which the launcher loses when it drops to ``uid``.
+    namespaces = ["--unshare-all"] if os.getuid() else [
+        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_CHOWN"]
+    args = [bwrap_path(), *namespaces, "--die-with-parent", "--clearenv", *system_binds(),
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+            "--size", str(limits.home_bytes), "--tmpfs", HOME]
+    binds = [("--ro-bind", submission, SUBMISSION), ("--ro-bind", LAUNCHER, "/opt/lungkit/kernel_launcher.py"),
+             ("--bind", ipc_dir, ipc_dir), *(("--ro-bind", root, root) for root in python_roots())]
+    data = environment.get("LUNGKIT_DATA")
+    if data:
+        data = Path(data).resolve()
+        binds.append(("--ro-bind", data, data))
+    made = set()
+    for option, source, target in binds:
+        # bwrap makes missing parents 0700, which the sandbox user could not pass through.
+        for parent in reversed(Path(target).parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += [option, str(source), str(target)]
+    kept = {name: environment[name] for name in PASSED_ON if name in environment}
+    # JPY_PARENT_PID=1: ipykernel neither watches its parent (PID 1 here) nor prints its start-up banner.
+    kept.update(HOME=HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", LUNGKIT_DATA=str(data or ""),
+                JPY_PARENT_PID="1")
+    for name, value in kept.items():
+        args += ["--setenv", name, value]
+    launcher = [sys.executable, "-I", "/opt/lungkit/kernel_launcher.py", json.dumps(settings), "--"]
+    return args + ["--", *launcher, *kernel_command]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in the sandbox and talks over IPC sockets.
+
+    The submission it grades is the one in nbgrader's ``submitted/`` folder that matches the
+    ``autograded/`` folder it is started in (nbgrader's ``cwd``): what the student handed in,
+    never the autograded notebooks, which hold the hidden tests. Interrupts go as messages,
+    since a signal to bubblewrap would not reach the kernel.
+    """
+
+    limits = Limits()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._scratch = Path(tempfile.mkdtemp(prefix="lungkit-sandbox-"))  # 0700: the grader's only
+        self._ipc_dir = self._scratch / "ipc"
+        self._ipc_dir.mkdir()
+        if os.getuid() == 0:
+            self._ipc_dir.chmod(0o777)  # the kernel, another user, binds its sockets here
+        self.transport = "ipc"
+        self.connection_file = str(self._ipc_dir / "kernel.json")
+        self._submission = None
+        self._environment = {}
+
+    async def _async_pre_start_kernel(self, **kwargs):
+        autograded = Path(kwargs.get("cwd") or os.getcwd()).resolve()
+        self._submission = autograded.parents[2] / "submitted" / autograded.parent.name / autograded.name
+        if not self._submission.is_dir():
+            raise SandboxError(f"{self._submission} not found: the sandbox grades what nbgrader collected there")
+        self._environment = dict(kwargs.get("env") or os.environ)
+        self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kwargs)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        Path(self.connection_file).chmod(0o644)  # readable by the sandbox user, inside a 0700 folder
+        command = super().format_kernel_cmd(extra_arguments)
+        return bwrap_command(command, self._submission, self._ipc_dir, self._environment, self.limits)
+
+    def lock_ipc_folder(self):
+        """Once the kernel's sockets exist, take away its right to write more files there (root only)."""
+        if os.getuid() == 0:
+            self._ipc_dir.chmod(stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources

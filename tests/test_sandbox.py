@@ -1,0 +1,104 @@
+"""The grading sandbox on its own: a kernel started in it, probed from inside."""
+import asyncio
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from grading.sandbox import INSTALL_HINT, SandboxedKernelManager, SandboxError, bwrap_path, python_roots
+from tests.conftest import require_tool
+
+PROBE = """
+import json, os, resource, socket
+seen = {{"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
+        "visible": [p for p in {paths!r} if os.path.exists(p)], "env": sorted(os.environ),
+        "processes": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+        "home": sorted(os.listdir({home!r})) if os.path.isdir({home!r}) else []}}
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2)
+    seen["connected"] = True
+except OSError:
+    seen["connected"] = False
+writes = {{}}
+for path in ("/submission/x", "/tmp/x", "x", {ipc!r} + "/x", {data!r} + "/x"):
+    try:
+        open(path, "w").write("x")
+        writes[path] = True
+    except OSError:
+        writes[path] = False
+seen["writes"] = writes
+print(json.dumps(seen))
+"""
+
+
+def run_in_sandbox(autograded, code, env):
+    """Start a sandboxed kernel for the submission matching ``autograded``, run ``code``, return its stdout."""
+    async def session():
+        manager = SandboxedKernelManager(kernel_name="python3")
+        await manager.start_kernel(cwd=str(autograded), env=env)
+        client = manager.client()
+        client.start_channels()
+        printed = []
+        try:
+            await client.wait_for_ready(timeout=60)
+            manager.lock_ipc_folder()
+            code_with_ipc = code.replace("IPC_DIR", str(manager._ipc_dir))
+            await client.execute_interactive(code_with_ipc, timeout=60,
+                                             output_hook=lambda m: printed.append(m["content"].get("text", "")))
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+        return "".join(printed), manager._scratch
+
+    return asyncio.run(session())
+
+
+@pytest.fixture
+def listener():
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    yield server
+    server.close()
+
+
+def test_a_sandboxed_kernel_sees_only_its_submission(tmp_path, listener, synthetic_dataset):
+    require_tool("bwrap", "bubblewrap", "grading kernels run in a bubblewrap sandbox")
+    course = tmp_path / "course"
+    submission = course / "submitted" / "alice" / "lung_segmentation"
+    (submission / "helpers").mkdir(parents=True)
+    (submission / "helpers" / "__init__.py").write_text("")
+    autograded = course / "autograded" / "alice" / "lung_segmentation"
+    autograded.mkdir(parents=True)
+    (course / "source").mkdir()
+    (course / "gradebook.db").write_text("")
+    hidden = [str(course), str(course / "source"), str(course / "gradebook.db"), str(autograded)]
+    home = Path.home()
+    code = PROBE.format(paths=hidden, port=listener.getsockname()[1], ipc="IPC_DIR", data=str(synthetic_dataset),
+                        home=str(home))
+    env = {**os.environ, "LUNGKIT_DATA": str(synthetic_dataset), "KAGGLE_API_TOKEN": "secret", "PYTHONPATH": "/x"}
+    printed, scratch = run_in_sandbox(autograded, code, env)
+    seen = json.loads(printed.strip().splitlines()[-1])
+
+    assert seen["cwd"] == "/home/student/lung_segmentation" and seen["files"] == ["helpers"]
+    assert seen["visible"] == []
+    # Of the grader's home, only the way to the Python environment, if it lies there.
+    assert set(seen["home"]) <= {root.relative_to(home).parts[0] for root in python_roots() if home in root.parents}
+    assert "KAGGLE_API_TOKEN" not in seen["env"] and "PYTHONPATH" not in seen["env"]
+    assert seen["pid"] < 10, "its own PID namespace"
+    assert seen["connected"] is False
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    assert seen["writes"] == {"/submission/x": False, "/tmp/x": True, "x": True, f"{scratch}/ipc/x": os.getuid() != 0,
+                              f"{synthetic_dataset}/x": False}
+    if os.getuid() == 0:
+        assert seen["uid"] != 0 and seen["processes"] == SandboxedKernelManager.limits.processes
+    assert not (submission / "x").exists() and not scratch.exists()
+
+
+def test_without_bubblewrap_grading_says_how_to_install_it(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxError, match="apt-get install bubblewrap") as error:
+        bwrap_path()
+    assert str(error.value) == INSTALL_HINT and "--no-sandbox" in INSTALL_HINT

@@ -1,0 +1,119 @@
+"""Verdicts outside the kernel: splitting test cells, what crosses the boundary, running checks."""
+import json
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_output
+
+from grading.course import KIT
+from grading.preprocessors import is_autograder_test
+from grading.verdicts import (
+    REPORT_MIME, Failure, decode, decode_report, report_code, requested_names, run_checks, split_test,
+)
+
+CELL = '''# Test: IoU
+iou = compute_IoU(a, b)
+### BEGIN HIDDEN TESTS
+hidden = compute_IoU(empty, empty)
+### END HIDDEN TESTS
+# Checks: graded outside your kernel
+assert np.isclose(iou, 1 / 3), f"IoU(a, b) = {iou}"
+### BEGIN HIDDEN TESTS
+expected = [1.0 for _ in range(1)]
+assert hidden == expected[0], f"two empty masks must give 1.0, got {hidden}"
+### END HIDDEN TESTS
+'''
+
+
+def report(values, nonce="n"):
+    """What the kernel's display of ``values`` (already encoded) looks like to the grader."""
+    return [new_output("display_data", data={REPORT_MIME: {"nonce": nonce, "values": values}})]
+
+
+def kernel_encoding(**values):
+    """Run the kernel-side encoder of ``REPORT`` here, as the kernel would, and return what it displays."""
+    shown = []
+    namespace = {**values, "display": lambda data, raw: shown.append(data)}
+    code = report_code(sorted(values), "n").replace("from IPython.display import display\n", "")
+    exec(compile(code.replace("globals()", "_values"), "<report>", "exec"), {**namespace, "_values": values})
+    return json.loads(json.dumps(shown[0][REPORT_MIME]["values"]))
+
+
+def test_split_keeps_probe_and_checks_apart():
+    probe, checks = split_test(CELL)
+    assert "compute_IoU(empty, empty)" in probe and "assert" not in probe
+    assert checks.startswith("# Checks") and "compute_IoU" not in checks
+    assert requested_names(checks) == ["hidden", "iou"]  # np is the grader's, expected is bound in the checks
+    with pytest.raises(ValueError, match="no '# Checks' line"):
+        split_test("assert True\n")
+
+
+def test_every_test_cell_of_the_kit_has_a_probe_and_checks():
+    cells = [c for path in sorted((KIT / "notebooks").glob("*.ipynb"))
+             for c in nbformat.read(path, as_version=4).cells if is_autograder_test(c)]
+    assert len(cells) == 13
+    for cell in cells:
+        probe, checks = split_test(cell.source)
+        assert "assert" not in probe, cell.metadata.nbgrader.grade_id
+
+
+def test_plain_data_round_trips_from_the_kernel_encoder():
+    values = {"number": 3, "rate": np.float32(0.5), "nan": float("nan"), "text": "x", "nothing": None,
+              "shape": (1, 128, 128, 1), "masks": np.array([[0, 1], [1, 0]], np.int16), "ranges": {(0.1, 0.2): 7},
+              "values": {0.0, 1.0}, "flags": [True, False]}
+    decoded = {name: decode(value, name) for name, value in kernel_encoding(**values).items()}
+    assert decoded["shape"] == (1, 128, 128, 1) and decoded["ranges"] == {(0.1, 0.2): 7}
+    assert decoded["masks"].dtype == np.int16 and np.array_equal(decoded["masks"], values["masks"])
+    assert decoded["rate"] == 0.5 and isinstance(decoded["rate"], np.float32) and np.isnan(decoded["nan"])
+    assert decoded["values"] == {0.0, 1.0} and decoded["flags"] == [True, False] and decoded["nothing"] is None
+
+
+def test_objects_that_always_agree_never_reach_the_checks():
+    class Yes(float):
+        def __eq__(self, other):
+            return True
+
+    class Anything:
+        def __eq__(self, other):
+            return True
+
+    encoded = kernel_encoding(yes=Yes(float("nan")), anything=Anything())
+    assert np.isnan(decode(encoded["yes"], "yes"))  # a float subclass crosses as its value only
+    with pytest.raises(Failure, match="anything holds a Anything, which is not plain data"):
+        decode(encoded["anything"], "anything")
+
+
+@pytest.mark.parametrize("forged", [
+    {"__array__": "|O8", "shape": [1], "data": "AAAAAAAAAAA="},  # object arrays would unpickle
+    {"__array__": "<f4", "shape": [4], "data": "AAAAAA=="},  # data shorter than its shape
+    {"__array__": "<f4", "shape": [-1], "data": ""},
+    {"__pickle__": "gASVAAAAAAAAAACMCGJ1aWx0aW5zlIwEZXZhbJSTlC4="},
+    {"__set__": [[1, 2]]},  # unhashable members
+    {"__tuple__": "not a list"},
+])
+def test_forged_reports_fail_the_test_with_a_message(forged):
+    with pytest.raises(Failure):
+        decode(forged, "value")
+
+
+def test_a_report_must_be_one_and_carry_the_nonce():
+    assert decode_report(report({"x": 1}), "n") == {"x": 1}
+    with pytest.raises(Failure, match="2 reports instead of one"):
+        decode_report(report({"x": 1}) + report({"x": 2}), "n")
+    with pytest.raises(Failure, match="0 reports"):
+        decode_report(report({"x": 1}, nonce="guessed"), "n")
+    error = new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+    with pytest.raises(Failure, match="ZeroDivisionError: division by zero"):
+        decode_report([error], "n")
+
+
+def test_checks_run_here_on_the_reported_values():
+    _, checks = split_test(CELL)
+    run_checks(checks, {"iou": 1 / 3, "hidden": 1.0})
+    with pytest.raises(Failure, match="two empty masks must give 1.0, got nan") as failure:
+        run_checks(checks, {"iou": 1 / 3, "hidden": float("nan")})
+    assert failure.value.ename == "AssertionError"
+    with pytest.raises(Failure, match="name 'hidden' is not defined") as failure:
+        run_checks(checks, {"iou": 1 / 3})
+    assert failure.value.ename == "NameError"
