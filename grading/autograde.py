@@ -1,4 +1,5 @@
-"""Autograde: nbgrader autograde of every collected submission, each against its own helpers."""
+"""Autograde: nbgrader autograde of every collected submission, each against its own helpers,
+in its own sandbox, with its tests judged outside it."""
 import logging
 import subprocess
 import sys
@@ -6,22 +7,37 @@ import tempfile
 import time
 from pathlib import Path
 
-from .course import ASSIGNMENT, DEFAULT_COURSE, GradingError, course_api
-from .preprocessors import kernel_environment
+import nbformat
+
+from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
+from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
+from .sandbox import SandboxError, bwrap_path
+from .verdicts import split_test
 
 log = logging.getLogger(__name__)
 FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print(spec and spec.origin)"
 
 
-def autograde(course=DEFAULT_COURSE, students=None, timeout=None):
+def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
+              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
     """Autograde ``students`` (default: all collected) afresh; return ``{student: result}``.
 
     A result has ``success`` (nbgrader finished; failing tests do not count), ``seconds``,
-    ``score`` and ``max_score`` (points so far, of all) and, when nbgrader failed, ``log``.
-    One student's failure does not stop the others. ``submitted/`` is only read.
+    ``score`` and ``max_score`` (points so far, of all), ``sandboxed`` and, when nbgrader
+    failed, ``log``. One student's failure does not stop the others. ``submitted/`` is only
+    read. Each submission may take ``submission_timeout`` seconds in all; ``sandbox=False``
+    (trusted hand-ins only) runs the kernels without bubblewrap, and says so.
     """
     check_isolation()
-    api = course_api(course, timeout)
+    check_test_cells(course)
+    if sandbox:
+        try:
+            bwrap_path()
+        except SandboxError as error:
+            raise GradingError(f"refusing to autograde without a sandbox: {error}") from None
+    else:
+        log.warning("WARNING: --no-sandbox: student code runs with your rights and can read and change the course")
+    api = course_api(course, timeout, sandbox)
     if students is None:
         students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
     if not students:
@@ -29,7 +45,11 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None):
     results = {}
     for student in students:
         start = time.perf_counter()
-        outcome = api.autograde(ASSIGNMENT, student, force=True)
+        GradingExecute.deadline = time.monotonic() + submission_timeout
+        try:
+            outcome = api.autograde(ASSIGNMENT, student, force=True)
+        finally:
+            GradingExecute.deadline = None
         seconds = round(time.perf_counter() - start, 1)
         submission = api.get_submission(ASSIGNMENT, student)
         result = results[student] = {
@@ -37,14 +57,32 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None):
             "seconds": seconds,
             "score": submission["score"],
             "max_score": submission["max_score"],
+            "sandboxed": sandbox,
         }
         if outcome["success"]:
             to_do = ", written answers to grade by hand" if submission["needs_manual_grade"] else ""
-            log.info("%s: %g of %g points in %.0f s%s", student, result["score"], result["max_score"], seconds, to_do)
+            unsafe = "" if sandbox else " (NOT SANDBOXED)"
+            log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], seconds, to_do,
+                     unsafe)
         else:
             result["log"] = outcome["log"]
             log.error("%s: nbgrader could not autograde it:\n%s", student, result["log"])
     return results
+
+
+def check_test_cells(course):
+    """Raise GradingError naming every source test cell without the ``# Checks`` line its verdict needs."""
+    problems = []
+    for path in sorted(step_dir(course, "source").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if is_autograder_test(cell):
+                try:
+                    split_test(cell.source)
+                except ValueError as error:
+                    problems.append(f"{path.name}, {cell.metadata.nbgrader.grade_id}: {error}")
+    if problems:
+        raise GradingError("test cells the autograder cannot judge; fix them in notebooks/ and release again:\n"
+                           + "\n".join(problems))
 
 
 def check_isolation():

@@ -1,45 +1,144 @@
-"""The nbgrader steps the course swaps in: an isolated grading kernel, and feedback without hidden tests."""
+"""The nbgrader steps the course swaps in: sandboxed grading kernels whose tests are judged
+outside them, and feedback without hidden tests."""
 import os
+import secrets
+import time
+from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
-from traitlets import List
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, List
+
+from .leaks import _strings, secret_lines
+from .sandbox import SandboxedKernelManager
+from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
 # import path (PYTHONPATH), code run at start-up, or an artifacts folder outside the submission.
 SCRUBBED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE", "LUNGKIT_ARTIFACTS")
 # Fast mode trains in seconds; grading mode makes notebook 5 use the submitted weights only.
-GRADING_ENV = {"LUNGKIT_FAST": "1", "LUNGKIT_GRADING": "1", "PYTHONNOUSERSITE": "1"}
+# JPY_PARENT_PID=1 keeps ipykernel from printing its start-up banner into the grader's log.
+GRADING_ENV = {"LUNGKIT_FAST": "1", "LUNGKIT_GRADING": "1", "PYTHONNOUSERSITE": "1", "JPY_PARENT_PID": "1"}
+REMOVED = "[output removed by the grader: it quoted a hidden test]\n"
+MAX_MESSAGE = 2000
 
 
 def kernel_environment():
     """The grading kernel's environment: this process's, scrubbed, in grading mode.
 
-    ``LUNGKIT_DATA`` passes through, so the notebooks find the dataset.
+    ``LUNGKIT_DATA`` passes through, so the notebooks find the dataset; in the sandbox only
+    the variables that ``sandbox.PASSED_ON`` names reach the kernel.
     """
     return {**{k: v for k, v in os.environ.items() if k not in SCRUBBED}, **GRADING_ENV}
 
 
-class GradingExecute(Execute):
-    """nbgrader's Execute, with each kernel started in ``kernel_environment()``.
+def is_autograder_test(cell):
+    """A graded code cell that is not an answer: an nbgrader autograder test."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
-    The kernel runs in the submission's folder, so ``import helpers`` finds the student's.
-    When student code kills the kernel, nbgrader would give up on the whole submission;
-    here that cell and the rest of its notebook fail instead, and grading goes on.
+
+def failure_output(ename, message):
+    """An error output, the only thing that makes nbgrader score a test cell 0."""
+    message = message[:MAX_MESSAGE]
+    return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class GradingExecute(Execute):
+    """nbgrader's Execute with sandboxed kernels, tests judged here, and a deadline per submission.
+
+    Answer and other cells run in the kernel as usual. For a test cell, the kernel runs its
+    probe and reports the values its checks read; the checks run in this process and decide
+    the cell's only output: none when they pass, one error when they fail. Outputs that quote
+    a hidden test are removed. The kernel runs in the submission's folder (a scratch copy of
+    it, in the sandbox), so ``import helpers`` finds the student's. When student code kills
+    the kernel, that cell and the rest of its notebook fail, and grading goes on; so it does
+    when the submission's time (``deadline``, set per submission by ``autograde``) runs out.
     """
+
+    sandbox = Bool(True, help="start each kernel in the bubblewrap sandbox").tag(config=True)
+    deadline = None  # time.monotonic() by which the whole submission must be graded
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+        self.timeout_func = self._cell_timeout
+
+    def preprocess(self, nb, resources, km=None):
+        source = Path(resources["metadata"]["path"]).resolve().parents[2] / "source" / resources["nbgrader"]["assignment"]
+        self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
+        self._verdicts = {}
+        nb, resources = super().preprocess(nb, resources, km=km)
+        for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
+            nb.cells[index].outputs = outputs
+        return nb, resources
 
     def start_new_kernel(self, **kwargs):
         kwargs["env"] = kernel_environment()
         return super().start_new_kernel(**kwargs)
 
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        if isinstance(self.km, SandboxedKernelManager):
+            self.km.lock_ipc_folder()
+        return client
+
     def preprocess_cell(self, cell, resources, index):
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            message = "the kernel died (the code crashed Python); the rest of this notebook did not run"
-            cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=message, traceback=[message]))
+        if cell.cell_type != "code":
             return cell, resources
+        if is_autograder_test(cell):
+            outputs = self._judge(cell, index)
+            self.nb.cells[index] = cell  # nbclient put each cell the probe ran in its place
+            cell.outputs = self._verdicts[index] = outputs
+        else:
+            cell.outputs = self._run(cell, index).outputs
+        return cell, resources
+
+    def _judge(self, cell, index):
+        """The test cell's outputs: [] when its checks pass on what the kernel reports, else one error."""
+        try:
+            probe, checks = split_test(cell.source)
+            ran = self._run(new_code_cell(probe), index)
+            error = next((o for o in ran.outputs if o.output_type == "error"), None)
+            if error:
+                raise Failure(self._scrubbed(str(error.evalue)), self._scrubbed(str(error.ename))[:80])
+            nonce = secrets.token_hex(16)
+            report = self._run(new_code_cell(report_code(requested_names(checks), nonce)), index, store_history=False)
+            values = decode_report(report.outputs, nonce)
+            run_checks(checks, values, where=f"checks of {cell.metadata.nbgrader.grade_id}")
+        except Failure as failure:
+            return [failure_output(failure.ename, self._scrubbed(str(failure)))]
+        except ValueError as error:  # a test cell without its # Checks line: the instructor's to fix
+            return [failure_output("GradingError", str(error))]
+        return []
+
+    def _run(self, cell, index, store_history=True):
+        """Execute ``cell`` in the kernel; on a dead kernel or a spent deadline, an error output instead."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            cell.outputs = [failure_output("TimeoutError", "the submission's time limit was spent; this cell did not run")]
+            return cell
+        try:
+            self.execute_cell(cell, index, store_history=store_history)
+        except DeadKernelError:
+            message = "the kernel died (the code crashed Python or hit a limit); the rest of this notebook did not run"
+            cell.outputs = [failure_output("DeadKernelError", message)]
+        cell.outputs = [o if not self._quotes_hidden_test(o) else new_output("stream", name="stdout", text=REMOVED)
+                        for o in cell.outputs]
+        return cell
+
+    def _cell_timeout(self, cell):
+        if self.deadline is None:
+            return self.timeout
+        return max(1, min(self.timeout, int(self.deadline - time.monotonic())))
+
+    def _quotes_hidden_test(self, output):
+        text = "\n".join(_strings(output))
+        return any(line in text for line in self._hidden)
+
+    def _scrubbed(self, text):
+        return REMOVED.strip() if any(line in text for line in self._hidden) else text
 
 
 class ClearHiddenTestsInFeedback(ClearHiddenTests):

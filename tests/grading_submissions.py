@@ -1,6 +1,7 @@
-"""Hand-ins for the grading round trip: the solution, the blank release, and one fault each.
+"""Hand-ins for the grading round trip: the solution, the blank release, one fault each, and
+answers that differ from the reference but are right.
 
-Each faulty hand-in is the solution (source notebooks, reference helpers, trained weights)
+Each such hand-in is the solution (source notebooks, reference helpers, trained weights)
 with one change: a helpers function's solution region replaced, a notebook answer replaced,
 or a folder left out.
 """
@@ -39,6 +40,30 @@ for upconv, level in reversed(list(zip(self.upconv, self.up))):
     x = apply(level, upconv(self.upsample(x)))
 return self.classify(self.dropout(x, training=training))
 """
+# Right, though not the reference: float64 images, and a U-Net with 3x3 up-convolutions.
+FLOAT64_IMAGES = """
+size = IMAGE_SIZE[::-1]
+low, high = HU_WINDOW
+windowed = [(np.clip(ct, low, high) - low) / (high - low) for ct in ct_slices]
+images = [np.clip(cv2.resize(w, size, interpolation=cv2.INTER_LANCZOS4), 0, 1) for w in windowed]
+masks = [cv2.resize((m > 0).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for m in lung_masks]
+images = np.stack(images)[..., np.newaxis].astype(np.float64)
+return split_dataset(images, np.stack(masks)[..., np.newaxis].astype(np.int16))
+"""
+THREE_BY_THREE_UP_CONVOLUTIONS = """
+def convs(filters):
+    return [layers.Conv2D(filters, 3, activation="relu", padding="same") for _ in range(convs_per_level)]
+
+widths = [base_filters * 2**level for level in range(depth)]
+self.down = [convs(width) for width in widths]
+self.bottom = convs(base_filters * 2**depth)
+self.pool = layers.MaxPool2D(2)
+self.upsample = layers.UpSampling2D(2)
+self.upconv = [layers.Conv2D(width, 3, activation="relu", padding="same") for width in widths]
+self.up = [convs(width) for width in widths]
+self.dropout = layers.Dropout(dropout)
+self.classify = layers.Conv2D(1, 1, activation="sigmoid")
+"""
 COLLAPSING_SCHEDULE = "return 1e-3 if epoch < 20 else 1e-3 * 0.1 ** (epoch - 20)"
 NAN_ON_EMPTY_MASKS = """
 mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
@@ -59,25 +84,40 @@ FAULTS = {
     "no_helpers": ["helpers"],
     "no_weights": ["artifacts"],
 }
+RIGHT_VARIANTS = {
+    "float64_images": [("data.py", "load_data", FLOAT64_IMAGES)],
+    "other_u_net": [("model.py", "__init__", THREE_BY_THREE_UP_CONVOLUTIONS)],  # trained with its own weights
+}
 
 
-def write_hand_ins(folder, source, release, weights):
-    """Write one hand-in folder per student under ``folder``; return the student ids."""
-    shutil.copytree(release, folder / "blank")
-    for student, changes in {"solution": [], **FAULTS}.items():
-        hand_in = folder / student
-        shutil.copytree(source, hand_in)
-        (hand_in / "artifacts").mkdir()
-        for name in ("unet.weights.h5", "training.json"):
-            shutil.copy2(weights / name, hand_in / "artifacts")
-        for change in changes:
-            if isinstance(change, str):
-                shutil.rmtree(hand_in / change)
-            elif change[0].endswith(".ipynb"):
-                replace_cell(hand_in / change[0], *change[1:])
-            else:
-                replace_solution(hand_in / "helpers" / change[0], *change[1:])
+def write_hand_ins(folder, source, release, weights, own_weights=None, hand_ins=None):
+    """Write one hand-in folder per student under ``folder``; return the student ids.
+
+    ``hand_ins`` maps student to changes (default: the solution, every fault and every right
+    variant, plus the blank release); ``own_weights`` maps a student to the folder of weights
+    trained for their changes (default: ``weights``).
+    """
+    if hand_ins is None:
+        shutil.copytree(release, folder / "blank")
+        hand_ins = {"solution": [], **FAULTS, **RIGHT_VARIANTS}
+    for student, changes in hand_ins.items():
+        write_hand_in(folder / student, source, (own_weights or {}).get(student, weights), changes)
     return sorted(p.name for p in folder.iterdir())
+
+
+def write_hand_in(hand_in, source, weights, changes):
+    """The solution in ``source`` with ``weights``, and ``changes`` made, as the folder ``hand_in``."""
+    shutil.copytree(source, hand_in)
+    (hand_in / "artifacts").mkdir()
+    for name in ("unet.weights.h5", "training.json"):
+        shutil.copy2(weights / name, hand_in / "artifacts")
+    for change in changes:
+        if isinstance(change, str):
+            shutil.rmtree(hand_in / change)
+        elif change[0].endswith(".ipynb"):
+            replace_cell(hand_in / change[0], *change[1:])
+        else:
+            replace_solution(hand_in / "helpers" / change[0], *change[1:])
 
 
 def replace_solution(path, function, code):
