@@ -29,18 +29,19 @@ def repair(folder, release):
     ``release`` is the released assignment folder, whose notebooks are the templates.
     """
     notebooks, renamed, repairs = plan(folder, release)
+    for old in renamed:  # first: on a case-insensitive disk, 03_UNet.ipynb is 03_unet.ipynb
+        (Path(folder) / old).unlink()
     for name, notebook in notebooks.items():
         nbformat.write(notebook, Path(folder) / name)
-    for old, new in renamed.items():
-        (Path(folder) / old).unlink()
     return repairs
 
 
 def plan(folder, release):
     """What ``repair`` would do, changing nothing: ``(notebooks to write by name, renamed files, repairs)``."""
     files = {p.name: p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() == ".ipynb"}
+    templates = sorted(Path(release).glob("*.ipynb"))
     notebooks, renamed, repairs = {}, {}, []
-    for template in sorted(Path(release).glob("*.ipynb")):
+    for template in templates:
         name = template.name
         found = sorted((f for f in files if _base(f) == _base(name)), key=lambda f: (f != name, f))
         for other in found[1:]:
@@ -58,8 +59,8 @@ def plan(folder, release):
         if changes or found[0] != name:
             notebooks[name] = notebook
         repairs += [f"{name}: {change}" for change in changes]
-    for name in sorted(f for f in files if not any(_base(f) == _base(t.name) for t in Path(release).glob("*.ipynb"))):
-        repairs.append(f"{name}: not a notebook of the assignment, not graded")
+    known = {_base(template.name) for template in templates}
+    repairs += [f"{name}: not a notebook of the assignment, not graded" for name in sorted(files) if _base(name) not in known]
     return notebooks, renamed, repairs
 
 
@@ -162,7 +163,8 @@ def _rebuild(template_cell, cell, changes):
         if _answer(template_cell):
             changes.append(f"{grade_id}: answer cell not found; put back empty, so this question scores 0")
         else:
-            kind = "test" if template_cell.metadata.nbgrader.get("grade") else "read-only"
+            role = template_cell.metadata.nbgrader
+            kind = "test" if role.get("grade") else "read-only" if role.get("locked") else "assignment"
             changes.append(f"{grade_id}: {kind} cell deleted; put back as released")
         return rebuilt
     if template_cell.metadata.nbgrader.get("locked"):
