@@ -34,15 +34,16 @@ def uv(tmp_path_factory):
 
 def resolve(uv, platform, python):
     """``uv pip compile`` of the kit's requirements for one platform and Python, wheels only."""
-    command = [uv, "pip", "compile", "--quiet", "--only-binary", ":all:", "--python-platform", platform,
-               "--python-version", python, str(KIT / "requirements.txt")]
+    # uv may not fetch a Python of its own: PyPI is the only registry CI reaches, and wheels need none.
+    command = [uv, "pip", "compile", "--quiet", "--no-python-downloads", "--only-binary", ":all:",
+               "--python-platform", platform, "--python-version", python, str(KIT / "requirements.txt")]
     return subprocess.run(command, capture_output=True, text=True)
 
 
 def pinned_tensorflow():
     """The version that requirements.txt pins for TensorFlow (the same for both distributions)."""
-    lines = [line for line in (KIT / "requirements.txt").read_text().splitlines() if line.strip() and line[0] != "#"]
-    versions = {str(r.specifier) for r in map(Requirement, lines) if r.name in TENSORFLOWS}
+    lines = [line.split("#")[0] for line in (KIT / "requirements.txt").read_text().splitlines()]
+    versions = {str(r.specifier) for r in map(Requirement, filter(str.strip, lines)) if r.name in TENSORFLOWS}
     assert len(versions) == 1, f"requirements.txt pins TensorFlow at {versions}: one version for every platform"
     return versions.pop()
 

@@ -22,8 +22,8 @@ if userdata is not None:
     os.chdir(folder)
     if "MyDrive" not in folder.parts:
         print(f"WARNING: working in {folder}, which Colab empties when it disconnects: mount Drive, re-run this cell")
-    pinned = [line.split(";")[0].strip() for line in open("requirements.txt") if "==" in line and line[0] != "#"]
-    pins = dict(pin.split("==") for pin in pinned)
+    pinned = [line.split("#")[0].split(";")[0].strip() for line in open("requirements.txt")]
+    pins = dict(pin.split("==") for pin in pinned if "==" in pin)
     modules = {"cv2": "opencv-python-headless", "scipy": "scipy", "matplotlib": "matplotlib", "kaggle": "kaggle"}
     lacking = [f"{name}=={pins[name]}" for module, name in modules.items() if importlib.util.find_spec(module) is None]
     if lacking:
