@@ -121,7 +121,7 @@ def test_self_check_tells_passed_failed_and_not_attempted_apart():
         outputs = []
         if error:
             outputs.append(nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=list(traceback)))
-        return nbformat.v4.new_code_cell("", metadata={"nbgrader": meta}, outputs=outputs)
+        return nbformat.v4.new_code_cell("", metadata={"nbgrader": meta}, outputs=outputs, execution_count=1)
 
     frame = "\x1b[0;32mFile \x1b[0;32m/tmp/x/helpers/training.py:12\x1b[0m, in \x1b[0;36mscheduler\x1b[0;34m(epoch)"
     cells = [
@@ -132,6 +132,7 @@ def test_self_check_tells_passed_failed_and_not_attempted_apart():
         cell("fit_model", ("NotImplementedError", ""), test=False),
         cell("test_after_stub", ("NameError", "name 'history' is not defined")),
         cell("test_ok_after_stub"),
+        nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade_id": "test_never_ran", "grade": True}}),
     ]
     assert list(check.question_results(cells)) == [
         ("1b.8", "test_ok", 2, "passed", ""),
@@ -139,4 +140,5 @@ def test_self_check_tells_passed_failed_and_not_attempted_apart():
         ("1b.8", "test_stub", 2, "not attempted", "scheduler in helpers/training.py still raises NotImplementedError"),
         ("1b.8", "test_after_stub", 2, "not attempted", "cell fit_model still raises NotImplementedError"),
         ("1b.8", "test_ok_after_stub", 2, "passed", ""),
+        ("1b.8", "test_never_ran", 0, "FAILED", "did not run: Python died or stopped before it"),
     ]

@@ -31,6 +31,7 @@ def main(argv=None):
     try:
         import nbformat
         from nbclient import NotebookClient
+        from nbclient.exceptions import DeadKernelError
     except ImportError as error:
         sys.exit(f"{error}: run this with the Python of your environment, e.g. .venv/bin/python check.py")
     notebooks = sorted(HERE.glob("[0-9]*.ipynb"))
@@ -45,9 +46,12 @@ def main(argv=None):
         for path in notebooks:
             print(f"running {path.name} ...", flush=True)
             notebook = nbformat.read(work / path.name, as_version=4)
-            client = NotebookClient(notebook, timeout=args.timeout, kernel_name="python3", allow_errors=True,
-                                    resources={"metadata": {"path": str(work)}})
-            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log; errors are in the cells
+            client = NotebookClient(notebook, timeout=args.timeout, interrupt_on_timeout=True, kernel_name="python3",
+                                    allow_errors=True, resources={"metadata": {"path": str(work)}})
+            try:
+                client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log; errors are in the cells
+            except DeadKernelError as error:
+                print(f"{path.name}: Python died ({error}); the cells after it did not run")
             results += [(path.name, *result) for result in question_results(notebook.cells)]
     status = report(results)
     if not (HERE / "artifacts" / "unet.weights.h5").is_file():
@@ -80,7 +84,9 @@ def question_results(cells):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if meta.get("grade") and not meta.get("solution"):
             status, message = "passed", ""
-            if errors and (stub or errors[0].ename == STUB):
+            if cell.execution_count is None and not errors:
+                status, message = "FAILED", "did not run: Python died or stopped before it"
+            elif errors and (stub or errors[0].ename == STUB):
                 status, message = "not attempted", stub or stub_origin(errors[0], meta)
             elif errors:
                 status, message = "FAILED", f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:200]

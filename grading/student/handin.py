@@ -45,6 +45,8 @@ def hand_in(student_id, out=HERE, folder=HERE):
     """Write ``out/<student_id>.zip`` from the assignment ``folder``; return its path."""
     if not STUDENT_ID.fullmatch(student_id):
         raise HandInError(f"{student_id!r} is not a student id: use letters, digits, _ . - (a letter or digit first)")
+    if not Path(out).is_dir():
+        raise HandInError(f"{out} is not a folder: give an existing folder with --out")
     files = notebooks(folder) + helpers(folder) + trained_model(folder)
     archive = Path(out) / f"{student_id}.zip"
     partial = archive.with_suffix(".zip.part")
@@ -56,7 +58,8 @@ def hand_in(student_id, out=HERE, folder=HERE):
         partial.unlink()
         largest = max(files, key=lambda p: p.stat().st_size)
         raise HandInError(f"the zip would be {size_mb:.0f} MB, over {MAX_MB} MB; its largest file is "
-                          f"{largest.relative_to(folder)} ({largest.stat().st_size / 1e6:.0f} MB): clear large outputs")
+                          f"{largest.relative_to(folder)} ({largest.stat().st_size / 1e6:.0f} MB): clear a notebook's "
+                          "large outputs, or train one of the course's recipes, whose weights are much smaller")
     partial.replace(archive)
     return archive
 
