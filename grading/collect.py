@@ -19,11 +19,11 @@ NESTED_ZIPS = 3  # a zip of a zip of a zip at most
 
 
 class BadHandIns(GradingError):
-    """Some hand-ins could not be collected; ``students`` were, and the message names the others."""
+    """Some hand-ins could not be collected: ``problems`` names each and why; ``students`` were collected."""
 
-    def __init__(self, message, students):
-        super().__init__(message)
-        self.students = students
+    def __init__(self, problems, students):
+        super().__init__(f"collected {len(students)} hand-in(s), but not these:\n" + "\n".join(problems))
+        self.problems, self.students = problems, students
 
 
 def collect(submissions, course=DEFAULT_COURSE):
@@ -43,7 +43,7 @@ def collect(submissions, course=DEFAULT_COURSE):
             problems.append(str(error))
             ledger.set_problem(course, _student(entry), "collect", str(error).removeprefix(f"{entry}: "))
     if problems:
-        raise BadHandIns(f"collected {len(students)} hand-in(s), but not these:\n" + "\n".join(problems), students)
+        raise BadHandIns(problems, students)
     return students
 
 
