@@ -1,0 +1,65 @@
+"""What autograding costs: the sandbox's overhead, and hand-ins per hour one and two at a time.
+
+    python benchmarks/grading_speed.py [--hand-ins 4]
+
+Releases the kit into a temporary course, trains the fast model once, hands in the solution
+``--hand-ins`` times, and autogrades them all three ways: sandboxed one at a time, not
+sandboxed one at a time, and sandboxed two at a time (``--jobs 2``). Prints the seconds of
+each way, hand-ins per hour, the sandbox's overhead, and a projection for a class of 300 on a
+16-core machine (assuming that a core grades as fast there as here). Needs ``LUNGKIT_DATA``
+and bubblewrap; about 12 minutes on 2 cores. Wall-clock times: run it on an idle machine.
+"""
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grading.autograde import autograde  # noqa: E402
+from grading.collect import collect  # noqa: E402
+from grading.course import KIT, step_dir  # noqa: E402
+from grading.release import release  # noqa: E402
+
+WAYS = {"sandboxed, one at a time": dict(sandbox=True, jobs=1),
+        "not sandboxed, one at a time": dict(sandbox=False, jobs=1),
+        "sandboxed, two at a time": dict(sandbox=True, jobs=2)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hand-ins", type=int, default=4, help="copies of the solution to grade (default: %(default)s)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        course = release(scratch / "course").parents[1]
+        weights = scratch / "weights"
+        subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(weights)], cwd=KIT, check=True,
+                       env={**os.environ, "LUNGKIT_FAST": "1"}, stdout=subprocess.DEVNULL)
+        for index in range(args.hand_ins):
+            hand_in = scratch / "hand_ins" / f"student{index}"
+            shutil.copytree(step_dir(course, "source"), hand_in)
+            shutil.copytree(weights, hand_in / "artifacts")
+        collect(scratch / "hand_ins", course)
+        per_hour = {}
+        for way, options in WAYS.items():
+            start = time.perf_counter()
+            results = autograde(course, **options)
+            seconds = time.perf_counter() - start
+            assert all(result["score"] == 67 for result in results.values()), results
+            per_hour[way] = 3600 * args.hand_ins / seconds
+            print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour")
+    one, unconfined, two = per_hour.values()
+    print(f"sandbox overhead: {unconfined / one - 1:+.0%} time per hand-in ({3600 / one - 3600 / unconfined:+.1f} s)")
+    hours = 300 / (two / 2 * 16)
+    print(f"300 hand-ins on 16 cores with --jobs 16, at {two / 2:.0f} hand-ins per core-hour: {hours * 60:.0f} minutes")
+
+
+if __name__ == "__main__":
+    main()
