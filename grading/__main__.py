@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .course import DEFAULT_COURSE, DEFAULT_TIMEOUT, GradingError
+from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
 
 LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
 
@@ -35,6 +35,12 @@ def main(argv=None):
         if step in ("autograde", "grade", "all"):
             command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
             command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
+            command.add_argument("--submission-timeout", type=int, default=DEFAULT_SUBMISSION_TIMEOUT,
+                                 help="seconds for a whole submission (default: %(default)s)")
+            command.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                                 help="run the kernels without bubblewrap: only for hand-ins you trust")
+            command.add_argument("--jobs", type=int, default=1,
+                                 help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
             command.add_argument("--roster", help="Canvas' gradebook export: also write COURSE/canvas.csv to import")

@@ -1,17 +1,21 @@
 """Autograde: nbgrader autograde of every collected submission, each against its own helpers,
 in its own sandbox, with its tests judged outside it."""
+import functools
 import logging
+import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
 
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
-from .sandbox import SandboxError, bwrap_path
+from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from .verdicts import split_test
 
 log = logging.getLogger(__name__)
@@ -19,14 +23,15 @@ FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print
 
 
 def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
-              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
+              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, jobs=1):
     """Autograde ``students`` (default: all collected) afresh; return ``{student: result}``.
 
     A result has ``success`` (nbgrader finished; failing tests do not count), ``seconds``,
     ``score`` and ``max_score`` (points so far, of all), ``sandboxed`` and, when nbgrader
     failed, ``log``. One student's failure does not stop the others. ``submitted/`` is only
     read. Each submission may take ``submission_timeout`` seconds in all; ``sandbox=False``
-    (trusted hand-ins only) runs the kernels without bubblewrap, and says so.
+    (trusted hand-ins only) runs the kernels without bubblewrap, and says so. ``jobs``
+    submissions are graded at once, each job's kernels on their own share of the CPU cores.
     """
     check_isolation()
     check_test_cells(course)
@@ -37,37 +42,60 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
             raise GradingError(f"refusing to autograde without a sandbox: {error}") from None
     else:
         log.warning("WARNING: --no-sandbox: student code runs with your rights and can read and change the course")
-    api = course_api(course, timeout, sandbox)
     if students is None:
         students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
-    results = {}
-    for student in students:
-        start = time.perf_counter()
-        GradingExecute.deadline = time.monotonic() + submission_timeout
-        try:
-            outcome = api.autograde(ASSIGNMENT, student, force=True)
-        finally:
-            GradingExecute.deadline = None
-        seconds = round(time.perf_counter() - start, 1)
-        submission = api.get_submission(ASSIGNMENT, student)
-        result = results[student] = {
-            "success": outcome["success"],
-            "seconds": seconds,
-            "score": submission["score"],
-            "max_score": submission["max_score"],
-            "sandboxed": sandbox,
-        }
-        if outcome["success"]:
-            to_do = ", written answers to grade by hand" if submission["needs_manual_grade"] else ""
-            unsafe = "" if sandbox else " (NOT SANDBOXED)"
-            log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], seconds, to_do,
-                     unsafe)
-        else:
-            result["log"] = outcome["log"]
-            log.error("%s: nbgrader could not autograde it:\n%s", student, result["log"])
-    return results
+    grade = functools.partial(autograde_one, course, timeout=timeout, sandbox=sandbox,
+                              submission_timeout=submission_timeout)
+    if jobs <= 1:
+        return {student: report(student, grade(student)) for student in students}
+    context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
+    slots = context.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
+        futures = {pool.submit(grade, student): student for student in students}
+        results = {futures[done]: report(futures[done], done.result()) for done in as_completed(futures)}
+    return dict(sorted(results.items()))
+
+
+def take_slot(slots, jobs):
+    """In a worker process: take a job slot, and with it a share of the cores and a sandbox user of its own."""
+    slot = slots.get()
+    cores = sorted(os.sched_getaffinity(0))
+    SandboxedKernelManager.cpus = cores[slot::jobs] or cores
+    SandboxedKernelManager.uid = SANDBOX_UID + slot
+
+
+def autograde_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
+    """nbgrader's autograde of one collected submission, within ``submission_timeout`` seconds; its result."""
+    api = course_api(course, timeout, sandbox)
+    start = time.perf_counter()
+    GradingExecute.deadline = time.monotonic() + submission_timeout
+    try:
+        outcome = api.autograde(ASSIGNMENT, student, force=True)
+    finally:
+        GradingExecute.deadline = None
+    submission = api.get_submission(ASSIGNMENT, student)
+    result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
+              "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
+              "to_grade_by_hand": submission["needs_manual_grade"]}
+    if not outcome["success"]:
+        result["log"] = outcome["log"]
+    return result
+
+
+def report(student, result):
+    """Log the student's summary line; return ``result``."""
+    if result["success"]:
+        to_do = ", written answers to grade by hand" if result["to_grade_by_hand"] else ""
+        unsafe = "" if result["sandboxed"] else " (NOT SANDBOXED)"
+        log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], result["seconds"],
+                 to_do, unsafe)
+    else:
+        log.error("%s: nbgrader could not autograde it:\n%s", student, result["log"])
+    return result
 
 
 def check_test_cells(course):

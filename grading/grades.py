@@ -84,7 +84,8 @@ def _status(course, student, by_hand, graded=True):
     stopped = [problem for problem in ledger.problems(course, student) if problem.startswith(STOPPING)]
     if stopped or not graded:
         return "not graded: " + ("; ".join(stopped) or "not autograded yet (run python -m grading autograde)")
-    return "to grade by hand" if by_hand else "graded"
+    unsandboxed = [problem for problem in ledger.problems(course, student) if problem.startswith("sandbox")]
+    return "; ".join(["to grade by hand" if by_hand else "graded", *unsandboxed])
 
 
 def _student_rows(course, rows, questions):
@@ -97,7 +98,7 @@ def _student_rows(course, rows, questions):
         points = {kind: sum(row["score"] for row in mine if questions.get((row["notebook"], row["question"])) == kind)
                   for kind in (False, True)}
         status = _status(course, student, bool(pending), bool(mine))
-        problems = [p for p in ledger.problems(course, student) if not p.startswith(STOPPING)]
+        problems = [p for p in ledger.problems(course, student) if not p.startswith((*STOPPING, "sandbox"))]
         summary.append(dict(
             student=student, autograded=points[False], manual=points[True], total=points[False] + points[True],
             max_score=sum(row["max_score"] for row in mine), to_grade_by_hand=" ".join(pending),

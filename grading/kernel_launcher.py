@@ -3,9 +3,9 @@
     python kernel_launcher.py SETTINGS_JSON -- KERNEL_COMMAND...
 
 It is started by bubblewrap (see ``sandbox.py``), before any student code, and uses the
-standard library only. In order: it sets the resource limits, copies the read-only
-submission into the sandbox's private home, drops to the sandbox user when it runs as root,
-and replaces itself with the kernel in that copy.
+standard library only. In order: it sets the resource limits and the cores the kernel may use,
+copies the read-only submission into the sandbox's private home, drops to the sandbox user
+when it runs as root, and replaces itself with the kernel in that copy.
 """
 import json
 import os
@@ -24,6 +24,8 @@ LIMITS = {
 def main(argv):
     settings, command = json.loads(argv[1]), argv[3:]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if settings["cpus"]:
+        os.sched_setaffinity(0, settings["cpus"])
     for name, limit in LIMITS.items():
         resource.setrlimit(limit, (settings[name], settings[name]))
     shutil.copytree(settings["submission"], settings["workdir"], symlinks=True)

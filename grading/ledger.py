@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 FILE = "hand_ins.json"
-STEPS = ("collect", "autograde", "feedback", "export")
+STEPS = ("collect", "autograde", "sandbox", "feedback", "export")  # "sandbox": graded without it
 
 
 def load(course):

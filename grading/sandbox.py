@@ -77,10 +77,13 @@ def system_binds():
     return args
 
 
-def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limits(), uid=SANDBOX_UID):
-    """The command line that runs ``kernel_command`` in the sandbox, for the submission folder ``submission``."""
+def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limits(), uid=SANDBOX_UID, cpus=None):
+    """The command line that runs ``kernel_command`` in the sandbox, for the submission folder ``submission``.
+
+    ``cpus``: the cores the kernel may run on (TensorFlow sizes its thread pools to them); None for all.
+    """
     settings = {**asdict(limits), "submission": SUBMISSION, "home": HOME, "workdir": f"{HOME}/{Path(submission).name}",
-                "uid": uid}
+                "uid": uid, "cpus": cpus}
     # As root, no user namespace: the launcher then drops to ``uid``, which the process limit counts.
     # bwrap gives root only the capabilities named, which the launcher loses when it drops to ``uid``.
     namespaces = ["--unshare-all"] if os.getuid() else [
@@ -92,6 +95,8 @@ def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limit
             "--size", str(limits.home_bytes), "--tmpfs", HOME]
     binds = [("--ro-bind", submission, SUBMISSION), ("--ro-bind", LAUNCHER, "/opt/lungkit/kernel_launcher.py"),
              ("--bind", ipc_dir, ipc_dir), *(("--ro-bind", root, root) for root in python_roots())]
+    if Path(sys.prefix).absolute() != Path(sys.prefix).resolve():  # a venv reached through a link: keep its path
+        binds.append(("--ro-bind", Path(sys.prefix).resolve(), Path(sys.prefix).absolute()))
     data = environment.get("LUNGKIT_DATA")
     if data:
         data = Path(data).resolve()
@@ -124,6 +129,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     limits = Limits()
+    uid = SANDBOX_UID  # when grading runs as root; one per job slot, so each job has its own process limit
+    cpus = None  # the cores its kernels may use (one job's share); None: all
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -149,7 +156,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         Path(self.connection_file).chmod(0o644)  # readable by the sandbox user, inside a 0700 folder
         command = super().format_kernel_cmd(extra_arguments)
-        return bwrap_command(command, self._submission, self._ipc_dir, self._environment, self.limits)
+        return bwrap_command(command, self._submission, self._ipc_dir, self._environment, self.limits, self.uid,
+                             self.cpus)
 
     def lock_ipc_folder(self):
         """Once the kernel's sockets exist, take away its right to write more files there (root only)."""

@@ -5,12 +5,13 @@ import logging
 from . import ledger
 from .autograde import autograde
 from .collect import BadHandIns, collect, preview
-from .course import GradingError
+from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
 from .feedback import feedback
 from .grades import export
 from .release import release
 
 log = logging.getLogger("grading")
+UNSANDBOXED = "WARNING: graded with --no-sandbox: its code ran with the grader's rights"
 
 
 def run(args, log_file):
@@ -31,7 +32,8 @@ def run(args, log_file):
         return 0
     actions = {
         "collect": lambda: collect_reporting(args.submissions, args.course),
-        "autograde": lambda: autograde_recording(args.course, args.student, args.timeout),
+        "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
+                                                 args.submission_timeout, args.jobs),
         "feedback": lambda: feedback(args.course),
         "export": lambda: export(args.course, args.out, args.roster),
     }
@@ -55,21 +57,30 @@ def collect_reporting(submissions, course):
             log.error("not collected: %s", problem)
 
 
-def autograde_recording(course, students, timeout):
-    """Autograde, recording in the ledger which students nbgrader could not autograde."""
-    for student, result in autograde(course, students, timeout).items():
+def autograde_recording(course, students, timeout, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
+                        jobs=1):
+    """Autograde, recording in the ledger which students nbgrader could not autograde, and who was
+    graded without the sandbox."""
+    for student, result in autograde(course, students, timeout, sandbox, submission_timeout, jobs).items():
         why = None if result["success"] else "nbgrader could not autograde it (its log is in the grading log)"
         ledger.set_problem(course, student, "autograde", why)
+        ledger.set_problem(course, student, "sandbox", None if sandbox else UNSANDBOXED)
 
 
 def summarize(course, log_file):
     """Log each hand-in's repairs and problems, and the files to read; 1 if a hand-in had a problem."""
     entries = ledger.load(course)
     repaired = {student: entry["repairs"] for student, entry in entries.items() if entry["repairs"]}
-    troubled = {student: ledger.problems(course, student) for student in entries if ledger.problems(course, student)}
+    problems = {student: ledger.problems(course, student) for student in entries}
+    unsandboxed = sorted(student for student, found in problems.items() if any(p.startswith("sandbox:") for p in found))
+    troubled = {student: [p for p in found if not p.startswith("sandbox:")] for student, found in problems.items()}
+    troubled = {student: found for student, found in troubled.items() if found}
     log.info("summary: %d hand-in(s), %d repaired, %d with a problem", len(entries), len(repaired), len(troubled))
     for student, repairs in repaired.items():
         log.info("  %s repaired (also listed in the feedback): %s", student, " | ".join(repairs))
+    if unsandboxed:
+        log.warning("  WARNING: %d hand-in(s) graded with --no-sandbox, their code unconfined: %s", len(unsandboxed),
+                    ", ".join(unsandboxed))
     for student, problems in troubled.items():
         log.error("  %s: %s", student, " | ".join(problems))
     log.info("grades in %s (grades.csv, students.csv); all messages in %s", course, log_file)

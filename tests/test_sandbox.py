@@ -1,12 +1,16 @@
 """The grading sandbox on its own: a kernel started in it, probed from inside."""
 import asyncio
+import csv
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
+from grading.__main__ import main
+from grading.course import step_dir
 from grading.sandbox import INSTALL_HINT, SandboxedKernelManager, SandboxError, bwrap_path, python_roots
 from tests.conftest import require_tool
 
@@ -102,3 +106,16 @@ def test_without_bubblewrap_grading_says_how_to_install_it(monkeypatch):
     with pytest.raises(SandboxError, match="apt-get install bubblewrap") as error:
         bwrap_path()
     assert str(error.value) == INSTALL_HINT and "--no-sandbox" in INSTALL_HINT
+
+
+def test_no_sandbox_grades_and_says_so_in_the_summary_and_the_grades(released_course, real_dataset, tmp_path, capfd):
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "alice")
+    main(["--course", str(course), "grade", str(tmp_path / "hand_ins"), "--no-sandbox"])
+    console = capfd.readouterr().err
+    assert "graded with --no-sandbox" in console and "alice" in console
+    for name in ("grades.csv", "students.csv"):
+        with (course / name).open() as stream:
+            statuses = {row["status"] for row in csv.DictReader(stream)}
+        assert statuses and all("graded with --no-sandbox" in status for status in statuses), (name, statuses)
