@@ -45,8 +45,14 @@ def add_student_files(released):
     """Add the student README, the pinned requirements and the self-check and hand-in scripts."""
     for name in STUDENT_SCRIPTS:
         shutil.copy2(STUDENT / name, released)
-    shutil.copy2(KIT / "requirements.txt", released)
+    (released / "requirements.txt").write_text(student_requirements())
     (released / "README.md").write_text(student_readme())
+
+
+def student_requirements():
+    """The kit's pinned requirements less the lines marked ``# tests only``, which students never need."""
+    lines = (KIT / "requirements.txt").read_text().splitlines(keepends=True)
+    return "".join(line for line in lines if "# tests only" not in line)
 
 
 def student_readme(benchmark=BENCHMARK):
