@@ -46,7 +46,6 @@ clean-venv:
 # Instructors (grading/README.md): release the assignment, then grade a folder of hand-ins.
 # make grade SUBMISSIONS=folder [JOBS=2] [ROSTER=canvas_export.csv]
 COURSE ?= grading/course
-JOBS ?= 1
 
 .PHONY: release grade
 
@@ -56,4 +55,4 @@ release: $(VENV)/installed.stamp
 grade: $(VENV)/installed.stamp
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder (one folder or zip per student)"; exit 2; }
 	@test -f $(COURSE)/nbgrader_config.py || { echo "no release in $(COURSE): run make release first"; exit 2; }
-	$(BIN)/python -m grading --course $(COURSE) grade $(SUBMISSIONS) --jobs $(JOBS) $(if $(ROSTER),--roster $(ROSTER))
+	$(BIN)/python -m grading --course $(COURSE) grade $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS)) $(if $(ROSTER),--roster $(ROSTER))
