@@ -7,8 +7,10 @@ matched to the release's by grade_id, and, where an editor stripped nbgrader's m
 content: a read-only cell by its text, an answer by its place between the read-only cells around
 it. The notebook is then rebuilt in the release's order: every answer found, with the release's
 metadata and cell type; every read-only or test cell as released (nbgrader puts the hidden tests
-back); every cell the student added, after the cell it followed. A notebook needing none of
-this is left byte for byte as handed in.
+back); every cell the student added, after the cell it followed, without nbgrader's metadata. So
+nbgrader's metadata changed by hand (a test made an answer, points raised, a graded cell added)
+is the release's again, and nothing in the rebuilt notebook makes nbgrader refuse it. A notebook
+needing none of this is left byte for byte as handed in.
 """
 import copy
 import difflib
@@ -21,6 +23,14 @@ from nbformat.v4.nbbase import random_cell_id
 
 # Suffixes that browsers and editors add to a file's name: " (1)", "-Copy1", " copy", " copy 2".
 RENAMED = re.compile(r"(\s*\(\d+\)|-copy\d*|\s+copy(\s*\d+)?)$", re.IGNORECASE)
+# A cell's kind, by its nbgrader metadata, as a repair line names what a cell was made.
+KINDS = {"test": "a test", "answer": "an answer", "read-only": "read-only", "editable": "editable"}
+# The flags that can change within a kind (an answer graded or not, a test unlocked), in words.
+FLAGS = {("grade", True): "graded", ("grade", False): "not graded", ("locked", True): "locked",
+         ("locked", False): "unlocked"}
+# Keys nbgrader adds at release that the source notebooks, handed in by the tests, lack.
+ADDED_AT_RELEASE = ("checksum", "cell_type")
+NOT_GRADED = "kept as an ordinary cell, never graded"
 
 
 def repair(folder, release):
@@ -73,6 +83,7 @@ def reconcile(handed_in, released):
                        f"converted to {released.nbformat}.{released.nbformat_minor}")
     match, duplicates, dropped = _match_by_grade_id(cells, template, changes)
     _match_by_content(cells, template, match, duplicates | dropped, changes)
+    _report_foreign(cells, template, match, changes)
     places = [match[i] for i in sorted(match)]
     if places != sorted(places):
         changes.append("cells put back in the assignment's order")
@@ -88,9 +99,11 @@ def reconcile(handed_in, released):
 
 
 def _match_by_grade_id(cells, template, changes):
-    """``{template index: cell index}`` by grade_id, the answers' other copies, the read-only cells' other copies.
+    """``{template index: cell index}`` by grade_id, the cells to keep as ordinary ones, the cells to drop.
 
-    Of a grade_id found more than once, the last copy that differs from the release is matched.
+    Of a grade_id found more than once, the last copy of the release's kind that differs from the
+    release is matched; the other copies of its kind are kept as ordinary cells (answers) or dropped
+    (read-only cells), and those of another kind are kept as ordinary cells.
     """
     index = {_grade_id(cell): i for i, cell in enumerate(template)}
     copies = defaultdict(list)
@@ -99,13 +112,19 @@ def _match_by_grade_id(cells, template, changes):
             copies[index[_grade_id(cell)]].append(j)
     match, duplicates, dropped = {}, set(), set()
     for i, found in copies.items():
-        changed = [j for j in found if _text(cells[j]) != _text(template[i])] or found
+        grade_id, kind = _grade_id(template[i]), _kind(template[i])
+        own = [j for j in found if _kind(cells[j]) == kind] or found
+        changed = [j for j in own if _text(cells[j]) != _text(template[i])] or own
         match[i] = changed[-1]
-        if len(found) > 1:
-            others = {j for j in found if j != match[i]}
-            (duplicates if _answer(template[i]) else dropped).update(others)
+        others = [j for j in found if j != match[i] and _kind(cells[j]) != kind]
+        for j in others:
+            changes.append(f"{grade_id}: another cell claimed it ({_claim(cells[j])}); {NOT_GRADED}")
+        duplicates.update(others)
+        same = [j for j in own if j != match[i] and j not in others]
+        if same:
+            (duplicates if _answer(template[i]) else dropped).update(same)
             kept = "kept the others as ordinary cells" if _answer(template[i]) else "dropped the others"
-            changes.append(f"{_grade_id(template[i])} found {len(found)} times: graded the last changed copy, {kept}")
+            changes.append(f"{grade_id} found {len(same) + 1} times: graded the last changed copy, {kept}")
     return match, duplicates, dropped
 
 
@@ -143,6 +162,16 @@ def _match_by_content(cells, template, match, duplicates, changes):
     changes.append(f"nbgrader's metadata restored on {restored} cells, matched by their content")
 
 
+def _report_foreign(cells, template, match, changes):
+    """Name each cell left unmatched that has nbgrader's metadata with a grade_id not in the release."""
+    known = {_grade_id(cell) for cell in template} - {None}
+    matched = set(match.values())
+    for j, cell in enumerate(cells):
+        if j not in matched and "nbgrader" in cell.metadata and _grade_id(cell) not in known:
+            name = _grade_id(cell) or "a cell without a grade_id"
+            changes.append(f"{name}: not a cell of the assignment ({_claim(cell)}); {NOT_GRADED}")
+
+
 def _followers(cells, match, dropped):
     """``{template index: the unmatched cells that came after its match}``; -1 holds those before any."""
     matched = {j: i for i, j in match.items()}
@@ -156,27 +185,56 @@ def _followers(cells, match, dropped):
 
 
 def _rebuild(template_cell, cell, changes):
-    """The template's cell holding the student's answer in ``cell``, or as released when ``cell`` is None."""
-    grade_id = _grade_id(template_cell)
+    """The template's cell holding the student's answer in ``cell``, or as released when ``cell`` is None;
+    what was repaired is added to ``changes``."""
+    grade_id, kind = _grade_id(template_cell), _kind(template_cell)
     rebuilt = copy.deepcopy(template_cell)
+    locked = template_cell.metadata.nbgrader.get("locked")
     if cell is None:
         if _answer(template_cell):
             changes.append(f"{grade_id}: answer cell not found; put back empty, so this question scores 0")
         else:
-            role = template_cell.metadata.nbgrader
-            kind = "test" if role.get("grade") else "read-only" if role.get("locked") else "assignment"
             changes.append(f"{grade_id}: {kind} cell deleted; put back as released")
         return rebuilt
-    if template_cell.metadata.nbgrader.get("locked"):
-        return rebuilt  # read-only: the student's copy is the release's, or must be
     if cell.cell_type != template_cell.cell_type:
-        changes.append(f"{grade_id}: the answer was a {cell.cell_type} cell; made {template_cell.cell_type} again")
+        noun = "answer" if kind == "answer" else f"{kind} cell"
+        changes.append(f"{grade_id}: the {noun} was a {cell.cell_type} cell; made {template_cell.cell_type} again")
+    tampered = _tampering(cell, template_cell)
+    if tampered:
+        kept = "restored as released" if locked else "given the release's metadata, the student's text kept"
+        changes.append(f"{grade_id} had its grading metadata changed ({', '.join(tampered)}); {kept}")
+    if locked:
+        return rebuilt  # read-only: the student's copy is the release's, or must be
     rebuilt.source = cell.source
     if rebuilt.cell_type == cell.cell_type == "code":
         rebuilt.outputs, rebuilt.execution_count = cell.outputs, cell.execution_count
     if rebuilt.cell_type == cell.cell_type == "markdown" and "attachments" in cell:
         rebuilt.attachments = cell.attachments
     return rebuilt
+
+
+def _tampering(cell, template_cell):
+    """How ``cell``'s nbgrader metadata differs from that of the release's ``template_cell``, in words;
+    none when an editor stripped it (the cell was matched by content)."""
+    if "nbgrader" not in cell.metadata:
+        return []
+    claimed, released = _nbgrader(cell), template_cell.metadata.nbgrader
+    if _kind(cell) != _kind(template_cell):
+        changed = [f"made {KINDS[_kind(cell)]}"]
+    else:
+        changed = [FLAGS[flag, bool(claimed.get(flag))] for flag in ("grade", "locked")
+                   if bool(claimed.get(flag)) != bool(released.get(flag))]
+    if claimed.get("points") != released.get("points"):
+        changed.append(f"{claimed['points']} points" if "points" in claimed else "no points")
+    others = (set(claimed) | set(released)) - {"grade", "solution", "locked", "points"}
+    return changed + [f"{key} changed" for key in sorted(others) if claimed.get(key) != released.get(key)
+                      and (key in claimed or key not in ADDED_AT_RELEASE)]
+
+
+def _claim(cell):
+    """What ``cell``'s nbgrader metadata makes it, in words: ``a test, 60 points``."""
+    claimed = _nbgrader(cell)
+    return KINDS[_kind(cell)] + (f", {claimed['points']} points" if "points" in claimed else "")
 
 
 def _ordinary(cell):
@@ -214,13 +272,30 @@ def _base(name):
     return stem.lower()
 
 
+def _nbgrader(cell):
+    """``cell``'s nbgrader metadata; empty when it has none, or something other than a mapping."""
+    metadata = cell.metadata.get("nbgrader")
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    grade_id = _nbgrader(cell).get("grade_id")
+    return grade_id if isinstance(grade_id, str) else None
+
+
+def _kind(cell):
+    """What ``cell``'s nbgrader metadata makes it: a key of KINDS."""
+    metadata = _nbgrader(cell)
+    if metadata.get("solution"):
+        return "answer"
+    if metadata.get("grade"):
+        return "test"
+    return "read-only" if metadata.get("locked") else "editable"
 
 
 def _answer(cell):
     """Whether the template's ``cell`` is one the student writes in (a solution cell)."""
-    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+    return bool(_nbgrader(cell).get("solution"))
 
 
 def _text(cell):

@@ -5,11 +5,12 @@ import shutil
 
 import nbformat
 import pytest
+from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from grading import ledger
 from grading.collect import BadHandIns, collect, preview
-from grading.course import step_dir
-from grading.repair import plan
+from grading.course import ASSIGNMENT, step_dir
+from grading.repair import plan, repair
 from tests.hand_in_damage import DAMAGES, LOST_ANSWERS, write_damaged_hand_ins, zip_of_zips
 from tests.test_grading import tree_digest
 
@@ -145,3 +146,104 @@ def test_a_notebook_with_two_copies_grades_the_exact_name(released_course, tmp_p
     assert notebooks == {} and renamed == {}
     assert repairs == ["01_data (1).ipynb: another copy of 01_data.ipynb, not graded (01_data.ipynb is)",
                        "scratch.ipynb: not a notebook of the assignment, not graded"]
+
+
+def tamper(folder, notebook, grade_id, metadata, source=None):
+    """Change the nbgrader metadata of the cell ``grade_id`` (and its source, if given), as a student can by hand."""
+    nb = nbformat.read(folder / notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell.metadata.nbgrader.update(metadata)
+    cell.source = cell.source if source is None else source
+    nbformat.write(nb, folder / notebook)
+
+
+def add_cell(folder, notebook, after, source, metadata):
+    """A new code cell with nbgrader metadata ``metadata`` (a mapping or not), right after the cell ``after``."""
+    nb = nbformat.read(folder / notebook, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == after)
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(source, metadata={"nbgrader": metadata}))
+    nbformat.write(nb, folder / notebook)
+
+
+GRADED = {"grade": True, "solution": False, "locked": True, "schema_version": 3}
+# student: (tampering of the solution hand-in, as a damage of tests/hand_in_damage.py; its one repair line).
+TAMPERINGS = {
+    "test_made_answer": (
+        (tamper, "03_unet.ipynb", "test_u_net_layers", {"solution": True, "locked": False, "points": 60}),
+        "03_unet.ipynb: test_u_net_layers had its grading metadata changed (made an answer, 60 points); "
+        "restored as released"),
+    "extra_graded_cell": (
+        (add_cell, "03_unet.ipynb", "test_u_net_layers", "assert True", {**GRADED, "grade_id": "bonus", "points": 60}),
+        "03_unet.ipynb: bonus: not a cell of the assignment (a test, 60 points); "
+        "kept as an ordinary cell, never graded"),
+    "test_points": (
+        (tamper, "04_training.ipynb", "test_compile", {"points": 30}),
+        "04_training.ipynb: test_compile had its grading metadata changed (30 points); restored as released"),
+    "answer_points": (
+        (tamper, "04_training.ipynb", "answer_loss", {"points": 30}),
+        "04_training.ipynb: answer_loss had its grading metadata changed (30 points); "
+        "given the release's metadata, the student's text kept"),
+    "answer_made_test": (
+        (tamper, "04_training.ipynb", "fit_model", {**GRADED, "points": 60}),
+        "04_training.ipynb: fit_model had its grading metadata changed (made a test, 60 points); "
+        "given the release's metadata, the student's text kept"),
+    "read_only_unlocked_and_edited": (
+        (tamper, "03_unet.ipynb", "unet_cell_06", {"locked": False}, "print('mine')"),
+        "03_unet.ipynb: unet_cell_06 had its grading metadata changed (made editable); restored as released"),
+    "checksum_changed": (
+        (tamper, "04_training.ipynb", "test_fit", {"checksum": "0" * 32}),
+        "04_training.ipynb: test_fit had its grading metadata changed (checksum changed); restored as released"),
+    "claims_a_test_id": (
+        (add_cell, "03_unet.ipynb", "unet_cell_07", "pass",
+         {**GRADED, "solution": True, "locked": False, "grade_id": "test_u_net_layers", "points": 60}),
+        "03_unet.ipynb: test_u_net_layers: another cell claimed it (an answer, 60 points); "
+        "kept as an ordinary cell, never graded"),
+    "metadata_not_a_mapping": (
+        (add_cell, "05_evaluation.ipynb", "mean_iou", "print('mine')", "60 points"),
+        "05_evaluation.ipynb: a cell without a grade_id: not a cell of the assignment (editable); "
+        "kept as an ordinary cell, never graded"),
+}
+
+
+@pytest.fixture(scope="module")
+def tampered(released_course, tmp_path_factory):
+    """``{student: (folder, repairs)}``: each tampering applied to the solution notebooks, then repaired."""
+    found = {}
+    for student, ((function, notebook, *arguments), _) in TAMPERINGS.items():
+        folder = tmp_path_factory.mktemp(student)
+        for path in step_dir(released_course, "source").glob("*.ipynb"):
+            shutil.copy(path, folder)
+        function(folder, notebook, *arguments)
+        found[student] = folder, repair(folder, step_dir(released_course, "release"))
+    return found
+
+
+@pytest.mark.parametrize("student", sorted(TAMPERINGS))
+def test_tampered_metadata_is_the_releases_again(student, tampered, released_course):
+    folder, repairs = tampered[student]
+    (function, notebook, *arguments), line = TAMPERINGS[student]
+    assert repairs == [line], "the one change, named"
+    released, handed_in = (graded_cells(step_dir(released_course, step)) for step in ("release", "source"))
+    cells = nbformat.read(folder / notebook, 4).cells
+    graded = [cell for cell in cells if "nbgrader" in cell.metadata]
+    ids = [(notebook, cell.metadata.nbgrader.grade_id) for cell in graded]
+    assert ids == [key for key in released if key[0] == notebook], "each cell of the release, once, in its order"
+    for key, cell in zip(ids, graded):
+        assert (cell.cell_type, cell.metadata) == (released[key].cell_type, released[key].metadata), key
+        kept = released if released[key].metadata.nbgrader.locked else handed_in  # the student's answers stay
+        assert cell.source == kept[key].source, key
+    added = [arguments[1]] if function is add_cell else []
+    assert [cell.source for cell in cells if "nbgrader" not in cell.metadata] == added, "added cells stay, ungraded"
+
+
+@pytest.mark.parametrize("student", sorted(TAMPERINGS))
+def test_nbgrader_accepts_the_repaired_notebook(student, tampered, released_course, tmp_path):
+    """nbgrader's own checks of a hand-in at autograde, which refused some of these hand-ins before repair."""
+    folder, _ = tampered[student]
+    (_, notebook, *_), _ = TAMPERINGS[student]
+    shutil.copy(released_course / "gradebook.db", tmp_path)
+    nb = nbformat.read(folder / notebook, as_version=4)
+    resources = {"nbgrader": {"notebook": notebook.removesuffix(".ipynb"), "assignment": ASSIGNMENT,
+                              "db_url": f"sqlite:///{tmp_path / 'gradebook.db'}"}}
+    for check in (OverwriteCells(), CheckCellMetadata()):
+        nb, resources = check.preprocess(nb, resources)
