@@ -40,7 +40,7 @@ def main(argv=None):
         scratch = Path(scratch)
         course = release(scratch / "course").parents[1]
         weights = scratch / "weights"
-        subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(weights)], cwd=KIT, check=True,
+        subprocess.run([sys.executable, "-m", "reference.pipeline", "--out", str(weights)], cwd=KIT, check=True,
                        env={**os.environ, "LUNGKIT_FAST": "1"}, stdout=subprocess.DEVNULL)
         for index in range(args.hand_ins):
             hand_in = scratch / "hand_ins" / f"student{index}"

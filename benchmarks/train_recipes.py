@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.pipeline import train_and_evaluate  # noqa: E402
+from reference.pipeline import train_and_evaluate  # noqa: E402
 
 
 def original_schedule(epoch, lr=None):

@@ -14,8 +14,7 @@ from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, s
 from .leaks import describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
-# pipeline.py is the instructor's reference run: it would answer the compile, fit and evaluate cells.
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "pipeline.py")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 # The student side: a README template, the self-check and the hand-in command (grading/student/).
 STUDENT = KIT / "grading" / "student"
 STUDENT_SCRIPTS = ("check.py", "handin.py")

@@ -4,7 +4,6 @@ import os
 # Quieten TensorFlow's Python-side start-up messages before it is first imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .architecture import describe_architecture  # noqa: E402
 from .artifacts import load_training, save_training, training_dir  # noqa: E402
 from .augmentation import AUGMENTATION, augmented_dataset, create_generator  # noqa: E402
 from .config import (  # noqa: E402

