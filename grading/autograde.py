@@ -16,7 +16,8 @@ import nbformat
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
-from .verdicts import split_test
+from . import questions
+from .verdicts import split_test, visible
 
 log = logging.getLogger(__name__)
 FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print(spec and spec.origin)"
@@ -73,10 +74,12 @@ def autograde_one(course, student, timeout=None, sandbox=True, submission_timeou
     api = course_api(course, timeout, sandbox)
     start = time.perf_counter()
     GradingExecute.deadline = time.monotonic() + submission_timeout
+    GradingExecute.models.clear()  # the evaluator's evidence is gathered afresh for each submission
     try:
         outcome = api.autograde(ASSIGNMENT, student, force=True)
     finally:
         GradingExecute.deadline = None
+        GradingExecute.models.clear()
     submission = api.get_submission(ASSIGNMENT, student)
     result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
               "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
@@ -99,15 +102,21 @@ def report(student, result):
 
 
 def check_test_cells(course):
-    """Raise GradingError naming every source test cell without the ``# Checks`` line its verdict needs."""
+    """Raise GradingError naming every source test cell without the ``# Checks`` line its verdict needs,
+    or whose probe would send a hidden test into the student's kernel (a notebook question's)."""
     problems = []
     for path in sorted(step_dir(course, "source").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if is_autograder_test(cell):
+                grade_id = cell.metadata.nbgrader.grade_id
                 try:
-                    split_test(cell.source)
+                    probe, _ = split_test(cell.source)
                 except ValueError as error:
-                    problems.append(f"{path.name}, {cell.metadata.nbgrader.grade_id}: {error}")
+                    problems.append(f"{path.name}, {grade_id}: {error}")
+                    continue
+                if questions.kind(grade_id) == "notebook" and visible(probe) != probe:
+                    problems.append(f"{path.name}, {grade_id}: hidden tests above '# Checks' would run in the "
+                                    "student's kernel; move them below it")
     if problems:
         raise GradingError("test cells the autograder cannot judge; fix them in notebooks/ and release again:\n"
                            + "\n".join(problems))

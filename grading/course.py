@@ -13,6 +13,7 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import Execute, GetGrades
 from traitlets.config import Config, PyFileConfigLoader
 
+from .errors import GradingError  # noqa: F401 (the steps import it from here)
 from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
 
 KIT = Path(__file__).resolve().parent.parent
@@ -32,10 +33,6 @@ from grading.course import configure  # noqa: E402
 
 configure(c, __file__)  # noqa: F821 (nbgrader defines c)
 '''
-
-
-class GradingError(RuntimeError):
-    """A step of the instructor workflow cannot go on; the message says why and what to do."""
 
 
 def configure(c, config_file):

@@ -17,6 +17,8 @@ BODY = re.compile(r"<body[^>]*>")
 def feedback(course=DEFAULT_COURSE):
     """Write ``feedback/<student>/lung_segmentation/*.html`` for every autograded student; return the files.
 
+    The folder holds the pages only: nbgrader's copies of the hand-in's other files are removed.
+
     The course settings remove hidden tests and their tracebacks (``ClearHiddenTestsInFeedback``);
     each student's pages are then read, and deleted if one still shows a hidden-test line. A student
     whose feedback nbgrader cannot write, or that had to be deleted, is named and recorded in the
@@ -42,6 +44,7 @@ def _feedback_for(api, course, student, hidden):
     if not result["success"]:
         log.debug("%s: nbgrader generate_feedback failed; its log:\n%s", student, result["log"])
         return "nbgrader could not write it (its log is in the grading log)"
+    _keep_pages_only(folder)
     leaks = find_leaks(folder, hidden, markers=HIDDEN_TESTS)
     if leaks:
         shutil.rmtree(folder)
@@ -49,6 +52,15 @@ def _feedback_for(api, course, student, hidden):
         return f"it showed {len(leaks)} hidden-test line(s), so it is deleted (they are in the grading log)"
     _list_repairs(folder, ledger.load(course).get(student, {}).get("repairs", []))
     return None
+
+
+def _keep_pages_only(folder):
+    """Remove what nbgrader copied beside the pages (the hand-in's own files): feedback is the pages."""
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.suffix != ".html":
+            path.unlink()
 
 
 def _list_repairs(folder, repairs):

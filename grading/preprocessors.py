@@ -11,9 +11,10 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List
 
+from . import evidence, questions
 from .leaks import _strings, secret_lines
-from .sandbox import SandboxedKernelManager
-from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test
+from .sandbox import SandboxedKernelManager, submission_of
+from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
 # import path (PYTHONPATH), code run at start-up, or an artifacts folder outside the submission.
@@ -45,20 +46,37 @@ def failure_output(ename, message):
     return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
-class GradingExecute(Execute):
-    """nbgrader's Execute with sandboxed kernels, tests judged here, and a deadline per submission.
+def function_probes(nb):
+    """``{grade_id: {"code": probe, "names": what its checks read}}`` of the notebook's function questions."""
+    probes = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if is_autograder_test(cell) and questions.kind(grade_id) == "function":
+            probe, checks = split_test(cell.source)
+            probes[grade_id] = {"code": probe, "names": requested_names(checks)}
+    return probes
 
-    Answer and other cells run in the kernel as usual. For a test cell, the kernel runs its
-    probe and reports the values its checks read; the checks run in this process and decide
-    the cell's only output: none when they pass, one error when they fail. Outputs that quote
-    a hidden test are removed. The kernel runs in the submission's folder (a scratch copy of
-    it, in the sandbox), so ``import helpers`` finds the student's. When student code kills
-    the kernel, that cell and the rest of its notebook fail, and grading goes on; so it does
-    when the submission's time (``deadline``, set per submission by ``autograde``) runs out.
+
+class GradingExecute(Execute):
+    """nbgrader's Execute with sandboxed kernels, tests judged here on trusted evidence, and a
+    deadline per submission.
+
+    Answer and other cells run in the kernel as usual, and so does the visible part of every
+    test cell, as the student saw it. The verdict of a test cell comes from the evidence its
+    kind of question calls for (``questions.py``): the student's functions called in a process
+    of their own, the handed-in model run by the trusted evaluator, or, for the notebook's own
+    state, values the kernel reports. The checks run in this process and decide the cell's only
+    output: none when they pass (a note when the grader measured something itself), one error
+    when they fail. Outputs that quote a hidden test are removed. The kernel runs in the
+    submission's folder (a scratch copy of it, in the sandbox), so ``import helpers`` finds the
+    student's. When student code kills the kernel, that cell and the rest of its notebook fail,
+    and grading goes on; so it does when the submission's time (``deadline``, set per submission
+    by ``autograde``) runs out.
     """
 
     sandbox = Bool(True, help="start each kernel in the bubblewrap sandbox").tag(config=True)
     deadline = None  # time.monotonic() by which the whole submission must be graded
+    models = {}  # the evaluator's evidence per submission folder, cleared by ``autograde`` for each submission
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -70,6 +88,9 @@ class GradingExecute(Execute):
         source = Path(resources["metadata"]["path"]).resolve().parents[2] / "source" / resources["nbgrader"]["assignment"]
         self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
         self._verdicts = {}
+        self._submission = submission_of(resources["metadata"]["path"])
+        self._probes = function_probes(nb)
+        self._functions = None
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
             nb.cells[index].outputs = outputs
@@ -97,22 +118,59 @@ class GradingExecute(Execute):
         return cell, resources
 
     def _judge(self, cell, index):
-        """The test cell's outputs: [] when its checks pass on what the kernel reports, else one error."""
+        """The test cell's outputs: none (or a note) when its checks pass on trusted evidence, else one error."""
+        grade_id = cell.metadata.nbgrader.grade_id
         try:
             probe, checks = split_test(cell.source)
-            ran = self._run(new_code_cell(probe), index)
-            error = next((o for o in ran.outputs if o.output_type == "error"), None)
-            if error:
-                raise Failure(self._scrubbed(str(error.evalue)), self._scrubbed(str(error.ename))[:80])
-            nonce = secrets.token_hex(16)
-            report = self._run(new_code_cell(report_code(requested_names(checks), nonce)), index, store_history=False)
-            values = decode_report(report.outputs, nonce)
-            run_checks(checks, values, where=f"checks of {cell.metadata.nbgrader.grade_id}")
+            kind = questions.kind(grade_id)
+            if kind == "notebook":
+                values = self._report(probe, requested_names(checks), index)
+                run_checks(checks, values, where=f"checks of {grade_id}")
+                return []
+            self._run(new_code_cell(visible(cell.source)), index)  # as the student saw it; not evidence
+            if kind == "function":
+                values = self._function_answers()[grade_id]
+                if isinstance(values, Failure):
+                    raise values
+                run_checks(checks, values, where=f"checks of {grade_id}")
+                return []
+            question = questions.MODEL_TESTS[grade_id]
+            answers = self._report("", question.answers, index) if question.answers else {}
+            note = question.judge(answers, self._model_evidence(), evidence.reference())
+            return [new_output("stream", name="stdout", text=note + "\n")] if note else []
         except Failure as failure:
             return [failure_output(failure.ename, self._scrubbed(str(failure)))]
         except ValueError as error:  # a test cell without its # Checks line: the instructor's to fix
             return [failure_output("GradingError", str(error))]
-        return []
+
+    def _report(self, probe, names, index):
+        """Run ``probe`` in the kernel, then have it report the values of ``names``, as plain data."""
+        if probe.strip():
+            ran = self._run(new_code_cell(probe), index)
+            error = next((o for o in ran.outputs if o.output_type == "error"), None)
+            if error:
+                raise Failure(self._scrubbed(str(error.evalue)), self._scrubbed(str(error.ename))[:80])
+        nonce = secrets.token_hex(16)
+        report = self._run(new_code_cell(report_code(names, nonce)), index, store_history=False)
+        return decode_report(report.outputs, nonce)
+
+    def _function_answers(self):
+        """The answers of this notebook's function questions, from one sandboxed process, gathered once."""
+        if self._functions is None:
+            self._functions = evidence.function_answers(self._submission, self._probes, kernel_environment(),
+                                                        self._time_left(), self.sandbox)
+        return self._functions
+
+    def _model_evidence(self):
+        """The trusted evaluator's evidence on the submission's model, gathered once per submission."""
+        key = str(self._submission)
+        if key not in self.models:
+            self.models[key] = evidence.model_evidence(self._submission, kernel_environment(), self._time_left(),
+                                                       self.sandbox)
+        return self.models[key]
+
+    def _time_left(self):
+        return self.timeout if self.deadline is None else max(1, int(self.deadline - time.monotonic()))
 
     def _run(self, cell, index, store_history=True):
         """Execute ``cell`` in the kernel; on a dead kernel or a spent deadline, an error output instead."""

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
+SCRIPTS = Path(__file__).with_name("sandboxed")  # what runs inside the sandbox, read-only there
+SCRIPTS_IN_SANDBOX = "/opt/lungkit"
+INPUTS, OUTPUTS = "/inputs", "/outputs"
 INSTALL_HINT = (
     "bubblewrap (bwrap) is needed to sandbox the grading kernels: install it with "
     "`apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap` (Fedora); "
@@ -77,12 +80,17 @@ def system_binds():
     return args
 
 
-def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limits(), uid=SANDBOX_UID, cpus=None):
-    """The command line that runs ``kernel_command`` in the sandbox, for the submission folder ``submission``.
+def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=None, outputs=None, limits=Limits(),
+                  uid=SANDBOX_UID, cpus=None):
+    """The command line that runs ``command`` in the sandbox.
 
-    ``cpus``: the cores the kernel may run on (TensorFlow sizes its thread pools to them); None for all.
+    ``submission``: a hand-in folder, copied into the private home, where ``command`` starts;
+    ``ipc_dir``: the kernel's socket folder, shared with the grader; ``inputs`` and ``outputs``:
+    folders of the grader's, read-only at ``/inputs`` and writable at ``/outputs``. ``cpus``: the
+    cores it may run on (TensorFlow sizes its thread pools to them); None for all.
     """
-    settings = {**asdict(limits), "submission": SUBMISSION, "home": HOME, "workdir": f"{HOME}/{Path(submission).name}",
+    workdir = f"{HOME}/{Path(submission).name}" if submission else HOME
+    settings = {**asdict(limits), "submission": submission and SUBMISSION, "home": HOME, "workdir": workdir,
                 "uid": uid, "cpus": cpus}
     # As root, no user namespace: the launcher then drops to ``uid``, which the process limit counts.
     # bwrap gives root only the capabilities named, which the launcher loses when it drops to ``uid``.
@@ -93,8 +101,15 @@ def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limit
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
             "--size", str(limits.home_bytes), "--tmpfs", HOME]
-    binds = [("--ro-bind", submission, SUBMISSION), ("--ro-bind", LAUNCHER, "/opt/lungkit/kernel_launcher.py"),
-             ("--bind", ipc_dir, ipc_dir), *(("--ro-bind", root, root) for root in python_roots())]
+    binds = [("--ro-bind", SCRIPTS, SCRIPTS_IN_SANDBOX), *(("--ro-bind", root, root) for root in python_roots())]
+    if submission:
+        binds.append(("--ro-bind", submission, SUBMISSION))
+    if ipc_dir:
+        binds.append(("--bind", ipc_dir, ipc_dir))
+    if inputs:
+        binds.append(("--ro-bind", inputs, INPUTS))
+    if outputs:
+        binds.append(("--bind", outputs, OUTPUTS))
     if Path(sys.prefix).absolute() != Path(sys.prefix).resolve():  # a venv reached through a link: keep its path
         binds.append(("--ro-bind", Path(sys.prefix).resolve(), Path(sys.prefix).absolute()))
     data = environment.get("LUNGKIT_DATA")
@@ -111,12 +126,64 @@ def bwrap_command(kernel_command, submission, ipc_dir, environment, limits=Limit
         args += [option, str(source), str(target)]
     kept = {name: environment[name] for name in PASSED_ON if name in environment}
     # JPY_PARENT_PID=1: ipykernel neither watches its parent (PID 1 here) nor prints its start-up banner.
+    # IPython and Jupyter read their configuration and start-up files from empty folders of the sandbox's.
     kept.update(HOME=HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", LUNGKIT_DATA=str(data or ""),
-                JPY_PARENT_PID="1")
+                JPY_PARENT_PID="1", IPYTHONDIR="/tmp/ipython", JUPYTER_CONFIG_DIR="/tmp/jupyter",
+                JUPYTER_DATA_DIR="/tmp/jupyter/data", JUPYTER_RUNTIME_DIR="/tmp/jupyter/runtime",
+                JUPYTER_CONFIG_PATH="", JUPYTER_PATH="")
     for name, value in kept.items():
         args += ["--setenv", name, value]
-    launcher = [sys.executable, "-I", "/opt/lungkit/kernel_launcher.py", json.dumps(settings), "--"]
-    return args + ["--", *launcher, *kernel_command]
+    launcher = [sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/launcher.py", json.dumps(settings), "--"]
+    return args + ["--", *launcher, *command]
+
+
+def run_script(script, environment, args=(), submission=None, inputs=None, outputs=None, stdin=b"", timeout=300,
+               sandbox=True):
+    """Run ``python -I grading/sandboxed/<script> ARGS``; ``(exit status, stdout bytes, stderr text)``.
+
+    It starts in a scratch copy of ``submission`` (if given). ``inputs`` and ``outputs`` are the
+    grader's folders, read-only and writable; in the sandbox they are mounted at ``/inputs`` and
+    ``/outputs``, and ``args`` naming paths under them are rewritten to match. ``outputs`` only
+    for a script that runs no student code. In the sandbox unless ``sandbox=False`` (trusted
+    hand-ins only). stdout and stderr go to files, so the sandbox's file-size limit caps them;
+    past ``timeout`` seconds the process is killed and the status is None.
+    """
+    args = [str(arg) for arg in args]
+    with tempfile.TemporaryDirectory(prefix="lungkit-run-") as scratch:
+        if sandbox:
+            for host, inside in ((inputs, INPUTS), (outputs, OUTPUTS)):
+                args = [arg.replace(str(host), inside, 1) if host and arg.startswith(str(host)) else arg for arg in args]
+            if outputs:
+                Path(outputs).chmod(0o777)  # the sandbox user writes there
+            command = bwrap_command([sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/{script}", *args], environment,
+                                    submission=submission, inputs=inputs, outputs=outputs,
+                                    uid=SandboxedKernelManager.uid, cpus=SandboxedKernelManager.cpus)
+            cwd = None
+        else:
+            command = [sys.executable, "-I", str(SCRIPTS / script), *args]
+            cwd = Path(scratch) / (Path(submission).name if submission else "work")
+            shutil.copytree(submission, cwd) if submission else cwd.mkdir()
+        with open(Path(scratch) / "out", "w+b") as out, open(Path(scratch) / "err", "w+b") as err:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=cwd,
+                                       env=None if sandbox else environment)
+            try:
+                process.communicate(stdin, timeout=timeout)
+                status = process.returncode
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                status = None
+            out.seek(0)
+            err.seek(0)
+            return status, out.read(), err.read().decode(errors="replace")
+
+
+def submission_of(autograded):
+    """The collected submission (``COURSE/submitted/<student>/<assignment>``) of the folder nbgrader
+    autogrades it in (``COURSE/autograded/<student>/<assignment>``): what the student handed in,
+    never the autograded notebooks, which hold the hidden tests."""
+    autograded = Path(autograded).resolve()
+    return autograded.parents[2] / "submitted" / autograded.parent.name / autograded.name
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -145,8 +212,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._environment = {}
 
     async def _async_pre_start_kernel(self, **kwargs):
-        autograded = Path(kwargs.get("cwd") or os.getcwd()).resolve()
-        self._submission = autograded.parents[2] / "submitted" / autograded.parent.name / autograded.name
+        self._submission = submission_of(kwargs.get("cwd") or os.getcwd())
         if not self._submission.is_dir():
             raise SandboxError(f"{self._submission} not found: the sandbox grades what nbgrader collected there")
         self._environment = dict(kwargs.get("env") or os.environ)
@@ -155,9 +221,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         Path(self.connection_file).chmod(0o644)  # readable by the sandbox user, inside a 0700 folder
-        command = super().format_kernel_cmd(extra_arguments)
-        return bwrap_command(command, self._submission, self._ipc_dir, self._environment, self.limits, self.uid,
-                             self.cpus)
+        python, *arguments = super().format_kernel_cmd(extra_arguments)
+        # -I: the kernel's folder (the hand-in) is not on sys.path, so nothing there runs before the kernel.
+        return bwrap_command([python, "-I", *arguments], self._environment, submission=self._submission,
+                             ipc_dir=self._ipc_dir, limits=self.limits, uid=self.uid, cpus=self.cpus)
 
     def lock_ipc_folder(self):
         """Once the kernel's sockets exist, take away its right to write more files there (root only)."""

@@ -1,13 +1,14 @@
 """Verdicts decided outside the student's kernel.
 
 A test cell has two parts, split at its ``# Checks`` line. The probe, above it, calls the
-student's code and runs in the student's (sandboxed) kernel. The checks, below it, are the
-asserts and expected values: the autograder never sends them to the kernel. It asks the
-kernel for the names the checks read, as plain data (``REPORT``), decodes that data here
-(``decode_report``: numbers, strings, booleans, None, numeric arrays, and lists, tuples,
-sets and dicts of them, within ``MAX_REPORT_CHARS``; never pickle), and runs the checks in
-this process (``run_checks``), which imports no student code. In a student's own notebook
-the whole cell runs as one, as any cell does.
+student's code, in a sandboxed process (which one: ``questions.py``). The checks, below it, are
+the asserts and expected values: the autograder never sends them to a process that runs student
+code. The probe's process reports the names the checks read, as plain data (``REPORT`` in the
+kernel, ``sandboxed/call_functions.py`` for a function question), which is decoded here
+(``decode``: numbers, strings, booleans, None, numeric arrays, and lists, tuples, sets and dicts
+of them, within ``MAX_REPORT_CHARS``; never pickle), and the checks run in this process
+(``run_checks``), which imports no student code. In a student's own notebook the whole cell
+runs as one, as any cell does.
 """
 import ast
 import base64
@@ -26,32 +27,15 @@ MAX_DEPTH = 32
 ARRAY_DTYPE = re.compile(r"[<>|][biuf][1248]")
 PLAIN_DATA = "numbers, strings, booleans, None, numeric arrays, and lists, tuples, sets and dicts of them"
 
-# Runs in the student's kernel: every value the checks need, encoded as JSON-able data.
+ENCODER = (Path(__file__).parent / "sandboxed" / "plain_data.py").read_text()
+# Runs in the student's kernel: every value the checks need, encoded as plain data (plain_data.py).
 REPORT = '''
 def _lungkit_report(names, nonce):
-    import base64, math, numpy
     from IPython.display import display
 
-    def encode(value):
-        if isinstance(value, float) and not math.isfinite(value):
-            return {"__float__": repr(float(value))}
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        if isinstance(value, (numpy.ndarray, numpy.generic)) and value.dtype.kind in "biuf":
-            array = numpy.asarray(value)
-            data = base64.b64encode(array.tobytes()).decode()
-            return {"__array__": array.dtype.str, "shape": list(array.shape), "data": data}
-        if isinstance(value, tuple):
-            return {"__tuple__": [encode(item) for item in value]}
-        if isinstance(value, (set, frozenset)):
-            return {"__set__": [encode(item) for item in value]}
-        if isinstance(value, list):
-            return [encode(item) for item in value]
-        if isinstance(value, dict):
-            return {"__dict__": [[encode(key), encode(item)] for key, item in value.items()]}
-        return {"__unsupported__": type(value).__name__}
-
-    values = {name: encode(globals()[name]) for name in names if name in globals()}
+    plain_data = {}
+    exec(%(encoder)r, plain_data)
+    values = {name: plain_data["encode"](globals()[name]) for name in names if name in globals()}
     display({%(mime)r: {"nonce": nonce, "values": values}}, raw=True)
 
 _lungkit_report(%(names)r, %(nonce)r)
@@ -76,6 +60,17 @@ def split_test(source):
     return "".join(lines[:marker]), "".join(lines[marker:])
 
 
+def visible(source):
+    """The test cell ``source`` as released: without its hidden-test regions."""
+    kept, hidden = [], False
+    for line in source.splitlines(keepends=True):
+        if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+            hidden = "BEGIN" in line
+        elif not hidden:
+            kept.append(line)
+    return "".join(kept)
+
+
 def requested_names(checks):
     """The names the checks read but neither bind nor get from this side: asked of the kernel."""
     loaded, bound = set(), set()
@@ -93,7 +88,7 @@ def requested_names(checks):
 
 def report_code(names, nonce):
     """The code that makes the kernel display the values of ``names``, tagged with ``nonce``."""
-    return REPORT % {"mime": REPORT_MIME, "names": list(names), "nonce": nonce}
+    return REPORT % {"encoder": ENCODER, "mime": REPORT_MIME, "names": list(names), "nonce": nonce}
 
 
 def decode_report(outputs, nonce):

@@ -1,9 +1,14 @@
 """Shared fixtures: synthetic CT-like slices in the dataset's real layout, the real data, a
-released course and fast-trained weights, and ``require_tool`` for tests that need a system tool."""
+released course, fast-trained and untrained weights, the class of hand-ins graded once per session
+(tests/graded_class.py), and ``require_tool`` for tests that need a system tool."""
+import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from types import SimpleNamespace
 
 # Tests train in fast mode unless told otherwise; set before helpers is imported.
 os.environ.setdefault("LUNGKIT_FAST", "1")
@@ -75,8 +80,99 @@ def fast_weights(real_dataset, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("weights")
     env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
-    subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "reference.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def other_u_net_weights(real_dataset, tmp_path_factory):
+    """Weights for the right answers' U-Net (3x3 up-convolutions), trained by the fast pipeline on it."""
+    from grading.course import KIT
+    from tests.grading_submissions import THREE_BY_THREE_UP_CONVOLUTIONS, replace_solution
+
+    variant = tmp_path_factory.mktemp("variant")
+    shutil.copytree(KIT / "helpers", variant / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    replace_solution(variant / "helpers" / "model.py", "__init__", THREE_BY_THREE_UP_CONVOLUTIONS)
+    # The variant's helpers come first (the working folder), the kit's reference run after them.
+    env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset), "PYTHONPATH": str(KIT)}
+    subprocess.run([sys.executable, "-m", "reference.pipeline", "--out", str(variant / "out")], cwd=variant, env=env,
+                   check=True)
+    return variant / "out"
+
+
+@pytest.fixture(scope="session")
+def untrained_weights(tmp_path_factory):
+    """The fast recipe's U-Net as initialised, saved as notebook 4 saves a trained one."""
+    from helpers import U_Net, save_training
+    from helpers.config import FAST_MODE_UNET
+
+    out = tmp_path_factory.mktemp("untrained")
+    model = U_Net(**FAST_MODE_UNET)
+    model(np.zeros((1, 128, 128, 1), np.float32))
+    save_training(model, {"loss": [0.7]}, FAST_MODE_UNET, folder=out, recipe="fast", epochs=1, training_seconds=0.0,
+                  fast_mode=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def listener():
+    """A TCP listener on 127.0.0.1 that counts connections; no sandboxed process may reach it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    state = {"connections": 0, "stop": False}
+
+    def serve():
+        for _ in range(100_000):  # bounded: about 14 hours at most, stopped long before
+            if state["stop"]:
+                return
+            try:
+                server.accept()[0].close()
+                state["connections"] += 1
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], state
+    state["stop"] = True
+    thread.join(timeout=5)
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def graded_class(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, tmp_path_factory):
+    """The class of tests/graded_class.py, graded by ``python -m grading grade --roster --jobs 2``.
+
+    The grader's environment puts the instructor's helpers and weights within reach (PYTHONPATH,
+    LUNGKIT_ARTIFACTS): grading must use neither. Returns a namespace: ``course``, ``hand_ins``,
+    ``done`` (the completed command), and ``before`` and ``after``, digests of what grading must
+    not change (source, release, exchange, settings).
+    """
+    from grading.course import KIT
+    from tests.graded_class import write_class
+
+    require_tool("bwrap", "bubblewrap", "the class is graded in the sandbox")
+    course = tmp_path_factory.mktemp("class") / "course"
+    shutil.copytree(released_course, course)
+    hand_ins = tmp_path_factory.mktemp("class_hand_ins")
+    roster = write_class(hand_ins, course, fast_weights, other_u_net_weights, untrained_weights, listener[0])
+    before = course_digest(course)
+    command = [sys.executable, "-m", "grading", "--course", str(course), "grade", str(hand_ins), "--roster",
+               str(roster), "--timeout", "60", "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(KIT), "LUNGKIT_ARTIFACTS": str(fast_weights)}
+    done = subprocess.run(command, cwd=KIT, capture_output=True, text=True, env=env)
+    print(done.stdout, done.stderr)
+    return SimpleNamespace(course=course, hand_ins=hand_ins, done=done, before=before, after=course_digest(course))
+
+
+def course_digest(course):
+    """sha256 of every file that grading must not change: source, release, exchange, settings."""
+    digest = hashlib.sha256()
+    for folder in ("source", "release", "exchange"):
+        for path in sorted(p for p in (course / folder).rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(course)).encode() + path.read_bytes())
+    digest.update((course / "nbgrader_config.py").read_bytes())
+    return digest.hexdigest()
 
 
 def require_tool(command, package, why):

@@ -1,9 +1,9 @@
-"""Hand-ins for the grading round trip: the solution, the blank release, one fault each, and
-answers that differ from the reference but are right.
+"""Building blocks of hand-ins for the grading round trip: wrong answers, and answers that differ
+from the reference but are right (the class itself: tests/graded_class.py).
 
-Each such hand-in is the solution (source notebooks, reference helpers, trained weights)
-with one change: a helpers function's solution region replaced, a notebook answer replaced,
-or a folder left out.
+Each such hand-in is the solution (source notebooks, reference helpers, trained weights) with
+changes: a helpers function's solution region replaced, a notebook answer replaced, or a folder
+left out.
 """
 import re
 import shutil
@@ -40,7 +40,7 @@ for upconv, level in reversed(list(zip(self.upconv, self.up))):
     x = apply(level, upconv(self.upsample(x)))
 return self.classify(self.dropout(x, training=training))
 """
-# Right, though not the reference: float64 images, and a U-Net with 3x3 up-convolutions.
+# Right, though not the reference: float64 images, a U-Net with 3x3 up-convolutions, tf.concat in call.
 FLOAT64_IMAGES = """
 size = IMAGE_SIZE[::-1]
 low, high = HU_WINDOW
@@ -70,39 +70,25 @@ mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
 return float(np.logical_and(mask, pred).sum() / np.logical_or(mask, pred).sum())
 """
 
-# student: changes to the solution, as (helpers file, function, new solution region),
-# (notebook, grade_id, new cell source) or a folder to leave out.
-FAULTS = {
-    "wrong_load_data": [("data.py", "load_data", MIN_MAX)],
-    "wrong_create_generator": [("augmentation.py", "create_generator", MASKS_WITH_ANOTHER_SEED)],
-    "wrong_u_net": [("model.py", "call", NO_SKIP_CONNECTIONS)],
-    "wrong_scheduler": [("training.py", "scheduler", COLLAPSING_SCHEDULE)],
-    "wrong_compute_iou": [("metrics.py", "compute_IoU", NAN_ON_EMPTY_MASKS)],
-    # Raises in one notebook, kills the kernel (as a segfault would) in another.
-    "crash": [("training.py", "scheduler", "return 1 / 0"), ("metrics.py", "compute_IoU", "import os\nos._exit(1)")],
-    "hang": [("05_evaluation.ipynb", "evaluate_test", "import time\ntime.sleep(3600)")],
-    "no_helpers": ["helpers"],
-    "no_weights": ["artifacts"],
-}
-RIGHT_VARIANTS = {
-    "float64_images": [("data.py", "load_data", FLOAT64_IMAGES)],
-    "other_u_net": [("model.py", "__init__", THREE_BY_THREE_UP_CONVOLUTIONS)],  # trained with its own weights
-}
+TF_CONCAT = """
+import tensorflow as tf
 
+def apply(stack, x):
+    for layer in stack:
+        x = layer(x)
+    return x
 
-def write_hand_ins(folder, source, release, weights, own_weights=None, hand_ins=None):
-    """Write one hand-in folder per student under ``folder``; return the student ids.
-
-    ``hand_ins`` maps student to changes (default: the solution, every fault and every right
-    variant, plus the blank release); ``own_weights`` maps a student to the folder of weights
-    trained for their changes (default: ``weights``).
-    """
-    if hand_ins is None:
-        shutil.copytree(release, folder / "blank")
-        hand_ins = {"solution": [], **FAULTS, **RIGHT_VARIANTS}
-    for student, changes in hand_ins.items():
-        write_hand_in(folder / student, source, (own_weights or {}).get(student, weights), changes)
-    return sorted(p.name for p in folder.iterdir())
+x, skips = inputs, []
+for level in self.down:
+    skips.append(apply(level, x))
+    x = self.pool(skips[-1])
+x = apply(self.bottom, x)
+for upconv, level, skip in reversed(list(zip(self.upconv, self.up, skips))):
+    x = apply(level, tf.concat([upconv(self.upsample(x)), skip], axis=-1))
+return self.classify(self.dropout(x, training=training))
+"""
+# The scheduler and compute_IoU wrong: the hand-in the attacks build on.
+WRONG = [("training.py", "scheduler", COLLAPSING_SCHEDULE), ("metrics.py", "compute_IoU", NAN_ON_EMPTY_MASKS)]
 
 
 def write_hand_in(hand_in, source, weights, changes):

@@ -9,7 +9,7 @@ import zipfile
 
 import nbformat
 
-from tests.grading_submissions import write_hand_ins
+from tests.grading_submissions import write_hand_in
 
 
 def duplicate(folder, notebook, grade_id):
@@ -100,12 +100,10 @@ LOST_ANSWERS = {"deleted_answer": {"fit_model"}, "empty_notebook": {"compile_mod
 
 def write_damaged_hand_ins(folder, source, release, weights, students=DAMAGES):
     """The solution hand-in under ``folder/<student>`` damaged as ``DAMAGES`` says, for each of ``students``."""
-    write_hand_ins(folder / "_intact", source, release, weights)
     for student in students:
-        shutil.copytree(folder / "_intact" / "solution", folder / student)
+        write_hand_in(folder / student, source, weights, [])
         for function, *arguments in DAMAGES[student]:
             function(folder / student, *arguments)
-    shutil.rmtree(folder / "_intact")
     return sorted(students)
 
 

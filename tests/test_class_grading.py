@@ -1,10 +1,8 @@
-"""A class with damaged hand-ins and one broken one, graded as an instructor does it:
-``python -m grading grade HAND_INS --roster ROSTER``, one batch. Every good hand-in must be graded
-with exactly the points its answers earn, the broken one named, and every output written.
-Needs the real data (the kernels train and evaluate on it).
+"""The class of tests/graded_class.py as the instructor sees it after
+``python -m grading grade HAND_INS --roster ROSTER``: damaged hand-ins graded with exactly the
+points their answers earn, the broken one named, every output written. Needs the real data.
 """
 import csv
-import os
 import re
 import secrets
 import shutil
@@ -22,56 +20,13 @@ from grading.course import KIT, step_dir
 from grading.feedback import feedback
 from grading.grades import CANVAS_ASSIGNMENT, CANVAS_STUDENT, export
 from tests.conftest import require_tool
-from tests.hand_in_damage import DAMAGES, LOST_ANSWERS, add_own_cell, write_damaged_hand_ins, zip_of_zips
+from tests.graded_class import DAMAGED, KERNEL_LINE, LOST, NOT_IN_ROSTER, graded_students
+from tests.hand_in_damage import LOST_ANSWERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
-TIMEOUT = 60  # seconds per cell, as in test_grading
-# The four damages of issue 11's table, and the others combined where they touch different notebooks.
-TABLE = ["duplicated_answer", "stripped_metadata", "browser_rename", "deleted_test"]
-COMBINED = ["nbformat_4_4", "markdown_as_code", "editor_copy_and_case", "reordered"]
-GOOD = TABLE + ["combined", "empty_notebook", "zipped"]
-# The autograded tests each hand-in loses: those whose answer cell is really gone.
-LOST_TESTS = {"empty_notebook": {"test_compile", "test_fit"}}
 NOISE = ("oneDNN", "absl", "tensorflow", "[Autograde", "[GenerateFeedback", "Traceback", "nbconvert")
-# A line written straight to the kernel's stderr, as TensorFlow's C++ start-up lines are (which ones
-# TensorFlow writes depends on the CPU, so the test writes its own).
-KERNEL_LINE = "kernel-stderr: a start-up line of a C++ library"
-
-
-@pytest.fixture(scope="module")
-def graded_class(released_course, fast_weights, tmp_path_factory):
-    """The class graded in one command: ``(course, hand-ins folder, completed process)``."""
-    course = tmp_path_factory.mktemp("class") / "course"
-    shutil.copytree(released_course, course)
-    hand_ins = tmp_path_factory.mktemp("class_hand_ins")
-    write_damaged_hand_ins(hand_ins, step_dir(course, "source"), step_dir(course, "release"), fast_weights,
-                           students=TABLE + COMBINED + ["empty_notebook"])
-    shutil.copytree(hand_ins / COMBINED[0], hand_ins / "combined")
-    for student in COMBINED:  # each damages another notebook: apply them all to one hand-in
-        for function, *arguments in DAMAGES[student]:
-            if student != COMBINED[0]:
-                function(hand_ins / "combined", *arguments)
-        shutil.rmtree(hand_ins / student)
-    add_own_cell(hand_ins / "deleted_test", "01_data.ipynb", "data_setup", f"import os; os.write(2, b'{KERNEL_LINE}\\n')")
-    shutil.copytree(hand_ins / "browser_rename", hand_ins / "lung_segmentation")
-    (hand_ins / "lung_segmentation" / "02_augmentation (1).ipynb").rename(
-        hand_ins / "lung_segmentation" / "02_augmentation.ipynb")
-    zip_of_zips(hand_ins / "lung_segmentation", hand_ins / "zipped.zip")
-    shutil.rmtree(hand_ins / "lung_segmentation")
-    (hand_ins / "broken.zip").write_bytes(b"PK\x03\x04 cut off in the upload")
-    roster = hand_ins.parent / "roster.csv"
-    with roster.open("w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow([*CANVAS_STUDENT, "Quiz 1 (123)"])
-        writer.writerow(["    Points Possible", "", "", "", "", "10"])
-        for number, student in enumerate(sorted(set(GOOD) - {"zipped"} | {"broken", "absent"})):
-            writer.writerow([f"Student {student}", 1000 + number, f"S{number}", student, "A", "7"])
-    command = [sys.executable, "-m", "grading", "--course", str(course), "grade", str(hand_ins), "--roster", str(roster),
-               "--timeout", str(TIMEOUT)]
-    done = subprocess.run(command, cwd=KIT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
-    print(done.stdout, done.stderr)
-    return course, hand_ins, done
+GOOD = ["damaged", "combined", NOT_IN_ROSTER]
 
 
 def read_csv(path):
@@ -80,22 +35,23 @@ def read_csv(path):
 
 
 def test_one_broken_hand_in_never_stops_the_others(graded_class):
-    course, _, done = graded_class
+    course, done = graded_class.course, graded_class.done
     assert done.returncode == 1, "a hand-in could not be graded"
     students = {row["student"]: row for row in read_csv(course / "students.csv")}
-    assert set(students) == set(GOOD) | {"broken", "absent"}
+    assert set(students) == set(graded_students()) | {"broken", "absent"}
     assert students["broken"]["status"].startswith("not graded: collect: not a readable zip archive")
     assert students["absent"]["status"] == "no hand-in (in the roster)"
-    assert students["zipped"]["status"].endswith("not in the roster, so not in canvas.csv")
+    assert students[NOT_IN_ROSTER]["status"].endswith("not in the roster, so not in canvas.csv")
     for student in GOOD:
         assert students[student]["status"].startswith("to grade by hand"), students[student]
+    for student in graded_students():
         assert len(list(step_dir(course, "feedback", student).glob("*.html"))) == 5, student
     broken = [row for row in read_csv(course / "grades.csv") if row["student"] == "broken"]
     assert len(broken) == 1 and broken[0]["status"].startswith("not graded: collect: not a readable zip")
 
 
 def test_every_question_whose_answer_is_there_keeps_its_points(graded_class):
-    course, _, _ = graded_class
+    course = graded_class.course
     source = {(path.stem, cell.metadata.nbgrader.grade_id): cell.metadata.nbgrader
               for path in step_dir(course, "source").glob("*.ipynb")
               for cell in nbformat.read(path, as_version=4).cells if cell.metadata.get("nbgrader", {}).get("grade")}
@@ -107,61 +63,66 @@ def test_every_question_whose_answer_is_there_keeps_its_points(graded_class):
         mine = {(row["notebook"], row["question"]): row for row in rows if row["student"] == student}
         assert set(mine) == set(source), student
         lost = {q for nb, q in tests if float(mine[nb, q]["score"]) < float(mine[nb, q]["max_score"])}
-        assert lost == LOST_TESTS.get(student, set()), f"{student} lost {sorted(lost)}"
+        assert lost == LOST[student], f"{student} lost {sorted(lost)}"
+        lost_answers = set().union(*(LOST_ANSWERS.get(damage, set()) for damage in DAMAGED.get(student, [])))
         to_grade = {q for nb, q in answers if mine[nb, q]["needs_manual_grade"] == "True"}
-        assert to_grade == {q for _, q in answers} - LOST_ANSWERS.get(student, set()), student
+        assert to_grade == {q for _, q in answers} - lost_answers, student
         table[student] = sum(float(mine[key]["score"]) for key in tests)
     print("autograded points:", table, "of", sum(source[q]["points"] for q in tests))
 
 
 def test_the_instructor_reads_a_line_per_student_and_a_summary(graded_class):
-    course, _, done = graded_class
+    course, done = graded_class.course, graded_class.done
     console = (done.stdout + done.stderr).splitlines()
     assert not [line for line in console if any(word in line for word in NOISE)], console
-    for student in GOOD:
+    for student in graded_students():
         assert len([line for line in console if re.match(rf"{student}: [\d.]+ of [\d.]+ points in \d+ s", line)]) == 1
     assert any(line.startswith("not collected: ") and "broken.zip" in line for line in console)
-    summary = f"summary: {len(GOOD) + 1} hand-in(s), {len(GOOD) - 1} repaired, 1 with a problem"
+    ledger_entries = ledger.load(course)
+    repaired = sum(1 for entry in ledger_entries.values() if entry["repairs"])
+    summary = f"summary: {len(graded_students()) + 1} hand-in(s), {repaired} repaired, 1 with a problem"
     assert summary in console, console
-    assert any("duplicated_answer repaired" in line and "fit_model found 2 times" in line for line in console)
+    assert {"damaged", "combined", "forge_verdicts"} <= {
+        student for student, entry in ledger_entries.items() if entry["repairs"]}
+    assert any("damaged repaired" in line and "fit_model found 2 times" in line for line in console)
     log = (course / "grading.log").read_text()
     assert KERNEL_LINE in log and not [line for line in console if KERNEL_LINE in line], "kernel lines go to the log"
     assert "Attribute 'checksum'" in log, "nbgrader's warnings go to the log"
 
 
 def test_feedback_lists_the_repairs(graded_class):
-    course, _, _ = graded_class
-    page = (step_dir(course, "feedback", "duplicated_answer") / "04_training.html").read_text()
+    course = graded_class.course
+    page = (step_dir(course, "feedback", "damaged") / "04_training.html").read_text()
     assert "Your hand-in was repaired before grading" in page and "fit_model found 2 times" in page
-    assert "repaired before grading" not in (step_dir(course, "feedback", "zipped") / "01_data.html").read_text()
+    assert "repaired before grading" not in (step_dir(course, "feedback", NOT_IN_ROSTER) / "01_data.html").read_text()
 
 
 def test_canvas_file_has_the_roster_and_the_graded_totals(graded_class):
-    course, _, _ = graded_class
-    with (course / "canvas.csv").open() as stream:
+    with (graded_class.course / "canvas.csv").open() as stream:
         rows = list(csv.reader(stream))
     assert rows[0] == [*CANVAS_STUDENT, CANVAS_ASSIGNMENT] and rows[1][0].strip() == "Points Possible"
     by_login = {row[3]: row for row in rows[2:]}
-    assert set(by_login) == set(GOOD) - {"zipped"} | {"broken", "absent"}
+    assert set(by_login) == set(graded_students()) - {NOT_IN_ROSTER} | {"broken", "absent"}
     assert by_login["broken"][0] == "Student broken" and by_login["broken"][1].isdigit()
-    # Written answers are still to grade by hand: no total goes to Canvas yet.
-    assert all(row[5] == "" for row in by_login.values())
+    # Written answers are still to grade by hand: no total goes to Canvas yet. The blank release's
+    # answers, left as released, need no hand-grading: its total (0) goes.
+    assert all(row[5] == "" for student, row in by_login.items() if student not in ("blank", "stand_ins"))
+    assert by_login["blank"][5] == by_login["stand_ins"][5] == "0.0"
 
 
 def test_feedback_goes_on_when_one_student_fails(graded_class, tmp_path):
-    course, _, _ = graded_class
     copy = tmp_path / "course"
-    shutil.copytree(course, copy)
-    (step_dir(copy, "autograded", "deleted_test") / "03_unet.ipynb").write_text("{ cut off")
+    shutil.copytree(graded_class.course, copy)
+    (step_dir(copy, "autograded", "damaged") / "03_unet.ipynb").write_text("{ cut off")
     shutil.rmtree(copy / "feedback")
     files = feedback(copy)
-    assert {f.parent.parent.name for f in files} == set(GOOD) - {"deleted_test"}
-    assert ledger.problems(copy, "deleted_test") == ["feedback: nbgrader could not write it (its log is in the grading log)"]
+    assert {f.parent.parent.name for f in files} == set(graded_students()) - {"damaged"}
+    assert ledger.problems(copy, "damaged") == ["feedback: nbgrader could not write it (its log is in the grading log)"]
 
 
 # The formgrader, driven as an instructor does it, in headless Chromium: one written answer of the graded class.
 SCREENSHOT = KIT / "artifacts" / "test_output" / "formgrader_manual_grading.png"
-MANUAL = ("stripped_metadata", "03_unet", "answer_how_unet_works", 4.5, "Clear on the skip connections; say why they help.")
+MANUAL = ("combined", "03_unet", "answer_how_unet_works", 4.5, "Clear on the skip connections; say why they help.")
 
 
 @pytest.fixture
@@ -170,7 +131,7 @@ def formgrader(graded_class, tmp_path):
     require_tool("chromium", "chromium", "the formgrader test drives the system's Chromium")
     require_tool("chromedriver", "chromium-driver", "Selenium drives Chromium through it")
     course = tmp_path / "course"
-    shutil.copytree(graded_class[0], course)
+    shutil.copytree(graded_class.course, course)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -1,16 +1,13 @@
 """The instructor workflow in grading/: release, collect, autograde, feedback and grades.
 
 Release and collect run on the kit's notebooks alone. The round trip needs the real data: it
-trains a fast model once, hands in the solution, the blank release and one faulty copy per
-fault (tests/grading_submissions.py), and grades them all in one autograde run.
+reads the class of tests/graded_class.py, graded once per session (the solution, the blank
+release, each kind of wrong answer, right answers that differ from the reference).
 """
 import csv
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
-import zipfile
 
 import nbformat
 import pytest
@@ -23,37 +20,15 @@ from grading import autograde as autograde_module
 from grading.autograde import autograde, check_isolation
 from grading.collect import collect
 from grading.course import ASSIGNMENT, KIT, GradingError, course_api, step_dir
-from grading.feedback import feedback
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
-from grading.release import check_release, release
-from tests.grading_submissions import RIGHT_VARIANTS, replace_solution, write_hand_ins
+from grading.release import check_release
+from tests.graded_class import LOST, graded_students
 
 # nbgrader's own gradebook queries make SQLAlchemy warn.
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
-TIMEOUT = 60  # seconds per cell: the slowest cell of a graded run takes about 10
-TRAINED = {"test_trained_accuracy", "test_trained_mean_iou", "test_trained_gallery"}
-# The autograded questions each hand-in loses; it keeps all the others. "all" is every one.
-LOST = {
-    "solution": set(),
-    "blank": "all",
-    "no_helpers": "all",  # graded with no helpers at all, never with the instructor's
-    "no_weights": TRAINED,
-    # Notebook 5 then feeds min-max images to a model trained on the HU window.
-    "wrong_load_data": {"test_load_data_values", "test_trained_accuracy", "test_trained_mean_iou"},
-    "wrong_create_generator": {"test_create_generator_sync"},
-    # The handed-in weights do not fit a U-Net without skip connections.
-    "wrong_u_net": {"test_u_net_layers", *TRAINED},
-    "wrong_scheduler": {"test_scheduler"},
-    "wrong_compute_iou": {"test_compute_iou"},
-    # scheduler raises (so fit fails too); compute_IoU kills notebook 5's kernel after the accuracy test.
-    "crash": {"test_scheduler", "test_fit", "test_compute_iou", "test_trained_mean_iou", "test_trained_gallery"},
-    "hang": {"test_trained_accuracy"},  # its answer cell sleeps: interrupted at the timeout
-    # Within the rules of the questions, though not the reference: nothing lost.
-    "float64_images": set(),
-    "other_u_net": set(),
-}
+TIMEOUT = 60  # seconds per cell, as the class is graded (tests/conftest.py)
 # The grade_id prefixes of each graded function's tests, and of the trained-model tests.
 FAMILIES = ("test_load_data", "test_create_generator", "test_u_net", "test_scheduler", "test_compute_iou",
             "test_trained")
@@ -61,55 +36,16 @@ FAMILIES = ("test_load_data", "test_create_generator", "test_u_net", "test_sched
 
 @pytest.fixture(scope="module")
 def course(released_course, tmp_path_factory):
-    """A copy of the released course, for this module's hand-ins and grades."""
+    """A copy of the released course, for this module's tests that change it."""
     course = tmp_path_factory.mktemp("grading") / "course"
     shutil.copytree(released_course, course)
     return course
 
 
 @pytest.fixture(scope="module")
-def weights(fast_weights):
-    return fast_weights
-
-
-@pytest.fixture(scope="module")
-def other_u_net_weights(real_dataset, tmp_path_factory):
-    """Weights for the U-Net with 3x3 up-convolutions, trained by the fast pipeline on that U-Net."""
-    variant = tmp_path_factory.mktemp("variant")
-    shutil.copytree(KIT / "helpers", variant / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    for change in RIGHT_VARIANTS["other_u_net"]:
-        replace_solution(variant / "helpers" / change[0], *change[1:])
-    env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
-    subprocess.run([sys.executable, "-m", "helpers.pipeline", "--out", str(variant / "out")], cwd=variant, env=env,
-                   check=True)
-    return variant / "out"
-
-
-@pytest.fixture(scope="module")
-def graded(course, weights, other_u_net_weights, tmp_path_factory):
-    """Every hand-in collected and autograded once: ``(results, submitted tree digest before, after)``.
-
-    The grader's environment puts the instructor's helpers and weights within reach
-    (PYTHONPATH, LUNGKIT_ARTIFACTS): grading must not use them.
-    """
-    hand_ins = tmp_path_factory.mktemp("hand_ins")
-    students = write_hand_ins(hand_ins, step_dir(course, "source"), step_dir(course, "release"), weights,
-                              own_weights={"other_u_net": other_u_net_weights})
-    shutil.make_archive(hand_ins / "solution", "zip", hand_ins, "solution")  # a zip holding the folder
-    shutil.rmtree(hand_ins / "solution")
-    assert collect(hand_ins, course) == students
-    before = tree_digest(course / "submitted")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", str(KIT))
-        patch.setenv("LUNGKIT_ARTIFACTS", str(weights))
-        results = autograde(course, timeout=TIMEOUT, jobs=2)  # two at a time; one at a time below
-    return results, before, tree_digest(course / "submitted")
-
-
-@pytest.fixture(scope="module")
-def grades(graded, course):
-    """The exported grades CSV, as a list of row dicts."""
-    with export(course).open() as stream:
+def grades(graded_class):
+    """The class's exported grades CSV, as a list of row dicts."""
+    with (graded_class.course / "grades.csv").open() as stream:
         return list(csv.DictReader(stream))
 
 
@@ -148,7 +84,9 @@ def test_release_holds_stubs_and_no_answer(course, tmp_path):
     stubs = sum((p.read_text().count("    # YOUR CODE HERE\n") for p in (released / "helpers").glob("*.py")))
     assert stubs == 6
     assert "math.exp(-0.1 * (epoch - 20))" not in (released / "helpers" / "training.py").read_text()
-    assert not (released / "helpers" / "pipeline.py").exists(), "the reference run answers the notebook cells"
+    kit_helpers = {p.name for p in (KIT / "helpers").iterdir() if p.is_file() and p.suffix != ".pyc"}
+    assert {p.name for p in (released / "helpers").iterdir()} == kit_helpers, "helpers/ is what students receive"
+    assert not (released / "reference").exists(), "the reference run answers the notebook cells"
     assert (course / "exchange").is_dir() and str(course) in course_api(course).config.Exchange.root
 
     # A release with a solution line in it fails the check, loudly.
@@ -196,40 +134,48 @@ def test_grading_kernels_cannot_import_the_instructors_helpers(monkeypatch):
 
 
 @pytest.mark.parametrize("student", sorted(LOST))
-def test_autograde_scores(student, grades, course):
-    questions = autograded_questions(course)
+def test_autograde_scores(student, grades, graded_class):
+    questions = autograded_questions(graded_class.course)
     assert all(any(q.startswith(family) for q in questions) for family in FAMILIES), sorted(questions)
     expected = questions if LOST[student] == "all" else LOST[student]
-    rows = [row for row in grades if row["student"] == student]
+    rows = [row for row in grades if row["student"] == student and row["question"] in questions]
     scores = {row["question"]: (float(row["score"]), float(row["max_score"])) for row in rows}
     lost = {q for q in questions if scores[q][0] < scores[q][1]}
     assert lost == expected, f"{student} lost {sorted(lost)}, expected {sorted(expected)}"
     assert all(scores[q][0] == 0 for q in lost), "autograder tests score all or nothing"
 
 
-def test_autograde_goes_on_past_crashes_and_hangs(graded, course):
-    results, _, _ = graded
-    print("seconds per autograded submission, two at a time:", {s: r["seconds"] for s, r in results.items()})
-    assert all(result["success"] for result in results.values())
-    assert any(e.startswith("CellTimeoutError") for e in autograded_errors(course, "hang", "05_evaluation.ipynb"))
-    assert any(e.startswith("ZeroDivisionError") for e in autograded_errors(course, "crash", "04_training.ipynb"))
-    assert any(e.startswith("DeadKernelError") for e in autograded_errors(course, "crash", "05_evaluation.ipynb"))
+def test_autograde_goes_on_past_crashes_and_hangs(graded_class):
+    course = graded_class.course
+    assert any(e.startswith("CellTimeoutError") for e in autograded_errors(course, "crash_and_hang", "05_evaluation.ipynb"))
+    assert any(e.startswith("ZeroDivisionError") for e in autograded_errors(course, "crash_and_hang", "04_training.ipynb"))
+    assert any(e.startswith("DeadKernelError") for e in autograded_errors(course, "crash_and_hang", "05_evaluation.ipynb"))
 
 
-def test_autograde_uses_each_hand_ins_own_helpers_and_weights(graded, course):
+def test_autograde_uses_each_hand_ins_own_helpers_and_weights(graded_class):
+    course = graded_class.course
     assert not (step_dir(course, "autograded", "no_helpers") / "helpers").exists()
     assert any("helpers/ not found" in e for e in autograded_errors(course, "no_helpers", "01_data.ipynb"))
-    errors = autograded_errors(course, "no_weights", "05_evaluation.ipynb")
+    errors = autograded_errors(course, "wrong_data_no_weights", "05_evaluation.ipynb")
     assert any(e.startswith("FileNotFoundError") and "unet.weights.h5 not found" in e for e in errors), errors
 
 
-def test_autograde_leaves_submissions_unchanged(graded):
-    _, before, after = graded
-    assert before == after
+def test_grading_changes_nothing_of_the_course_but_its_results(graded_class):
+    assert graded_class.after == graded_class.before
 
 
-def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded, course):
-    results, _, _ = graded
+def test_model_questions_are_judged_on_the_graders_own_run_of_the_model(graded_class):
+    """The feedback shows the evaluator's figures beside the notebook's, and a wrong answer names both."""
+    course = graded_class.course
+    cells = nbformat.read(step_dir(course, "autograded", "solution") / "05_evaluation.ipynb", as_version=4).cells
+    notes = [o.text for c in cells for o in c.get("outputs", []) if o.get("text", "").startswith("the grader ran")]
+    assert len(notes) == 2 and "test accuracy" in notes[0] and "test mean IoU" in notes[1], notes
+    errors = autograded_errors(course, "wrong_untrained", "05_evaluation.ipynb")
+    assert any("validation accuracy" in e and "1b.6" in e for e in errors), errors
+
+
+def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded_class):
+    course = graded_class.course
     assert list(grades[0]) == list(COLUMNS)
     graded_cells = {
         (path.stem, cell.metadata.nbgrader.grade_id): cell.metadata.nbgrader.points
@@ -238,7 +184,7 @@ def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded, course
         if cell.metadata.get("nbgrader", {}).get("grade")
     }
     assert sum(graded_cells.values()) == 100
-    for student in results:
+    for student in graded_students():
         rows = {(row["notebook"], row["question"]): row for row in grades if row["student"] == student}
         assert {key: float(row["max_score"]) for key, row in rows.items()} == graded_cells, student
     solution = [row for row in grades if row["student"] == "solution"]
@@ -247,25 +193,26 @@ def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded, course
     )
 
 
-def test_feedback_shows_no_hidden_test(graded, course):
-    results, _, _ = graded
-    files = feedback(course)
-    assert len(files) == 5 * len(results)
+def test_feedback_shows_no_hidden_test(graded_class, tmp_path):
+    course = graded_class.course
+    assert len(list((course / "feedback").glob("*/*/*.html"))) == 5 * len(graded_students())
     hidden = secret_lines(step_dir(course, "source"), kinds=("hidden tests",))
     assert not find_leaks(course / "feedback", hidden, HIDDEN_TESTS)
-    nan_iou = (step_dir(course, "feedback", "wrong_compute_iou") / "05_evaluation.html").read_text()
+    nan_iou = (step_dir(course, "feedback", "wrong") / "05_evaluation.html").read_text()
     assert "two empty masks must give 1.0" in nan_iou  # the hidden test's message stays, its source goes
 
     # nbgrader's own feedback would show them (its issue 917): the check above can see a leak.
     config = Config(course_api(course).config)
     config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor]
-    config.CourseDirectory.feedback_directory = "unguarded_feedback"
-    assert NbGraderAPI(config=config).generate_feedback(ASSIGNMENT, "wrong_compute_iou")["success"]
-    assert find_leaks(course / "unguarded_feedback", hidden, HIDDEN_TESTS)
+    config.CourseDirectory.feedback_directory = str(tmp_path / "unguarded_feedback")
+    assert NbGraderAPI(config=config).generate_feedback(ASSIGNMENT, "wrong")["success"]
+    assert find_leaks(tmp_path / "unguarded_feedback", hidden, HIDDEN_TESTS)
 
 
-def test_autograde_one_at_a_time_again_gives_the_same_grades(grades, course, tmp_path):
-    again = autograde(course, ["solution", "crash"], timeout=TIMEOUT)
+def test_autograde_one_at_a_time_again_gives_the_same_grades(grades, graded_class, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(graded_class.course, course)
+    again = autograde(course, ["wrong"], timeout=TIMEOUT)
     assert all(result["success"] for result in again.values())
     with export(course, tmp_path / "again.csv").open() as stream:
         rows = [row for row in csv.DictReader(stream) if row["student"] in again]

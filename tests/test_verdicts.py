@@ -8,8 +8,9 @@ from nbformat.v4 import new_output
 
 from grading.course import KIT
 from grading.preprocessors import is_autograder_test
+from grading import questions
 from grading.verdicts import (
-    REPORT_MIME, Failure, decode, decode_report, report_code, requested_names, run_checks, split_test,
+    REPORT_MIME, Failure, decode, decode_report, report_code, requested_names, run_checks, split_test, visible,
 )
 
 CELL = '''# Test: IoU
@@ -47,6 +48,25 @@ def test_split_keeps_probe_and_checks_apart():
     assert requested_names(checks) == ["hidden", "iou"]  # np is the grader's, expected is bound in the checks
     with pytest.raises(ValueError, match="no '# Checks' line"):
         split_test("assert True\n")
+
+
+def test_the_visible_test_is_the_cell_without_its_hidden_tests():
+    shown = visible(CELL)
+    assert "iou = compute_IoU(a, b)" in shown and "assert np.isclose" in shown
+    assert "HIDDEN" not in shown and "empty" not in shown and "expected" not in shown
+
+
+def test_every_question_of_the_kit_is_judged_by_its_kind():
+    """Each graded test cell is a function, model or notebook question; a notebook question's probe,
+    which runs in the student's kernel, holds no hidden test."""
+    cells = {c.metadata.nbgrader.grade_id: c for path in sorted((KIT / "notebooks").glob("*.ipynb"))
+             for c in nbformat.read(path, as_version=4).cells if is_autograder_test(c)}
+    assert questions.FUNCTION_TESTS | set(questions.MODEL_TESTS) < set(cells), "the registry names real cells"
+    notebook = {grade_id for grade_id in cells if questions.kind(grade_id) == "notebook"}
+    assert notebook == {"test_compile", "test_fit"}
+    for grade_id in notebook:
+        probe, _ = split_test(cells[grade_id].source)
+        assert visible(probe) == probe, grade_id
 
 
 def test_every_test_cell_of_the_kit_has_a_probe_and_checks():

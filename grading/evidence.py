@@ -1,0 +1,178 @@
+"""The evidence verdicts are judged on, gathered so that student code cannot touch it.
+
+- ``reference()``: the assignment's data as the kit's own ``load_data`` makes it, in this process.
+- ``function_answers``: what the student's ``helpers`` functions return for the grader's inputs,
+  called in a fresh sandboxed process that runs nothing of the notebooks (``sandboxed/call_functions.py``).
+- ``model_evidence``: the handed-in model, exported as a frozen graph where the student's code
+  runs (``sandboxed/export_model.py``), then run on the reference data and inspected by a process
+  that runs none of it (``sandboxed/evaluate_model.py``), each in a sandbox of its own.
+
+Everything that comes back is decoded as plain data, within size limits.
+"""
+import ast
+import functools
+import io
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GradingError
+from .sandbox import run_script
+from .verdicts import MAX_REPORT_CHARS, Failure, decode
+
+DATA_NAMES = ("train_images", "train_masks", "val_images", "val_masks", "test_images", "test_masks")
+MAX_GRAPHS_BYTES = 512 * 2**20
+MODELS = ("untrained", "trained")
+GRAPHS = ("inference.pb", "training.pb")
+NOT_EXPORTED = {"untrained": "U_Net(base_filters=8) of your helpers/ could not be built and exported",
+                "trained": "no trained model: artifacts/ could not be loaded with your helpers/"}
+
+
+@functools.cache
+def reference():
+    """``{name: array}`` for DATA_NAMES: the dataset loaded by the kit's reference ``load_data``."""
+    from helpers.data import load_data
+    from helpers.dataset import DatasetError, find_dataset
+
+    try:
+        data = find_dataset(download=False)
+    except DatasetError as error:
+        raise GradingError(f"the grader needs the dataset to compute its references: {error}") from None
+    splits = load_data(data / "2d_images", data / "2d_masks")
+    return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
+
+
+def function_answers(submission, probes, environment, timeout, sandbox=True):
+    """``{grade_id: values or Failure}``: each probe of ``probes`` (``{grade_id: {"code", "names"}}``)
+    run on the student's ``helpers`` in one fresh sandboxed process, given the reference arrays it names."""
+    needed = {name for probe in probes.values() for name in _loaded_names(probe["code"]) if name in DATA_NAMES}
+    with tempfile.TemporaryDirectory(prefix="lungkit-inputs-") as inputs:
+        np.savez(Path(inputs) / "given.npz", **{name: reference()[name] for name in needed})
+        _readable(inputs)
+        status, out, err = run_script("call_functions.py", environment, args=[inputs], submission=submission,
+                                      inputs=inputs, stdin=json.dumps({"probes": probes}).encode(), timeout=timeout,
+                                      sandbox=sandbox)
+    try:
+        answers = json.loads(out[:MAX_REPORT_CHARS]) if status == 0 else None
+    except ValueError:
+        answers = None
+    if not isinstance(answers, dict):
+        why = "it ran out of time" if status is None else f"it stopped with status {status}: {_last_line(err)}"
+        failure = Failure(f"calling your helpers functions failed ({why})", "GradingError")
+        return {grade_id: failure for grade_id in probes}
+    return {grade_id: _answer(answers.get(grade_id)) for grade_id in probes}
+
+
+@dataclass
+class ModelEvidence:
+    """What the trusted evaluator found of the hand-in's ``untrained`` U_Net(base_filters=8) and
+    ``trained`` model: for each, its architecture facts, or the problem that kept it from being
+    judged; and the trained model's probabilities on the reference validation and test images."""
+
+    facts: dict = field(default_factory=dict)  # {"untrained": facts, "trained": facts}
+    problems: dict = field(default_factory=dict)  # {"untrained": why, "trained": why}
+    probabilities: dict = field(default_factory=dict)  # {"val": array, "test": array}
+
+
+def model_evidence(submission, environment, timeout, sandbox=True):
+    """Export the hand-in's models in one sandbox, evaluate their graphs in another; a ModelEvidence."""
+    started = time.monotonic()
+    status, out, err = run_script("export_model.py", environment, submission=submission, timeout=timeout,
+                                  sandbox=sandbox)
+    graphs = _npz(out) if status == 0 and len(out) <= MAX_GRAPHS_BYTES else None
+    evidence = ModelEvidence()
+    if graphs is None:
+        why = "it ran out of time" if status is None else _last_line(err)
+        evidence.problems = dict.fromkeys(MODELS, f"your model could not be exported from your helpers/ ({why})")
+        return evidence
+    ref = reference()
+    images = {"untrained": ref["val_images"][:8], "trained": np.concatenate([ref["val_images"], ref["test_images"]])}
+    exported = [name for name in MODELS if f"{name}_error" not in graphs]
+    for name in MODELS:
+        if name not in exported:
+            evidence.problems[name] = f"{NOT_EXPORTED[name]} ({str(graphs[f'{name}_error'])[:500]})"
+    if not exported:
+        return evidence
+    with tempfile.TemporaryDirectory(prefix="lungkit-inputs-") as inputs, \
+            tempfile.TemporaryDirectory(prefix="lungkit-outputs-") as outputs:
+        args = []
+        for name in exported:
+            (Path(inputs) / name).mkdir()
+            for graph in GRAPHS:
+                (Path(inputs) / name / graph).write_bytes(graphs[f"{name}_{graph}"].tobytes())
+            np.save(Path(inputs) / name / "images.npy", images[name].astype(np.float32), allow_pickle=False)
+            args += [Path(inputs) / name, Path(outputs) / name]
+        _readable(inputs)
+        status, _, err = run_script("evaluate_model.py", environment, args=args, inputs=inputs, outputs=outputs,
+                                    timeout=max(1, timeout - (time.monotonic() - started)), sandbox=sandbox)
+        for name in exported:
+            _read_evaluation(evidence, name, Path(outputs) / name, status, err, len(images[name]))
+    if "trained" in evidence.facts:
+        count = len(ref["val_images"])
+        probabilities = evidence.probabilities.pop("trained")
+        evidence.probabilities = {"val": probabilities[:count], "test": probabilities[count:]}
+    return evidence
+
+
+def _read_evaluation(evidence, name, folder, status, err, count):
+    """Put what the evaluator wrote to ``folder`` for the model ``name`` into ``evidence``."""
+    refusal = folder / "error.txt"
+    try:
+        if refusal.is_file():
+            evidence.problems[name] = f"the grader refused your model's graph: {refusal.read_text()[:500].strip()}"
+            return
+        facts = json.loads((folder / "architecture.json").read_text()[:MAX_REPORT_CHARS])
+        probabilities = np.load(folder / "probabilities.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        why = "it ran out of time" if status is None else _last_line(err)
+        evidence.problems[name] = f"the grader could not evaluate your model's graph ({why})"
+        return
+    if probabilities.shape != (count, 128, 128, 1) or probabilities.dtype != np.float32:
+        evidence.problems[name] = f"your model's output has shape {probabilities.shape}, not ({count}, 128, 128, 1)"
+        return
+    evidence.facts[name] = facts
+    evidence.probabilities[name] = probabilities
+
+
+def _readable(folder):
+    """Let the sandbox user read ``folder`` and everything in it."""
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _npz(data):
+    """The arrays of an ``.npz`` file's bytes (no pickles), or None when it is not one."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (ValueError, OSError, EOFError):
+        return None
+
+
+def _answer(answer):
+    """One probe's decoded values, or the Failure saying what the student's code raised."""
+    if not isinstance(answer, dict):
+        return Failure("your helpers gave no answer for this test", "GradingError")
+    if "error" in answer:
+        ename, _, message = str(answer["error"]).partition(": ")
+        return Failure(message or f"your helpers raised {ename[:80]} (not implemented yet?)", ename[:80])
+    try:
+        values = answer.get("values")
+        if not isinstance(values, dict):
+            raise Failure("the answers are not a mapping of names")
+        return {str(name): decode(value, name) for name, value in values.items()}
+    except Failure as failure:
+        return failure
+
+
+def _loaded_names(code):
+    return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+
+
+def _last_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "no message"

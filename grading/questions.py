@@ -1,0 +1,145 @@
+"""How each autograded question is judged, and on what evidence.
+
+The rule: a verdict compares what the student's code returned, for inputs the grader chose, with
+reference values the grader computed itself. Nothing a check relies on as reference or as
+measurement (data, masks, expected outputs, IoU ranges, a model's predictions, accuracy or IoU)
+comes from a process that runs student code. So each test cell (grade_id) is one of:
+
+- a function question (``FUNCTION_TESTS``): the probe above the cell's ``# Checks`` line runs in a
+  fresh sandboxed process on the student's ``helpers`` and the grader's inputs
+  (``evidence.function_answers``); the checks run in the grader on what it returned;
+- a model question (``MODEL_TESTS``): judged here from the handed-in model as the trusted
+  evaluator ran it on the grader's data (``evidence.model_evidence``); only the student's own
+  answers (the numbers their notebook printed) are read from the kernel, to be compared;
+- a notebook question (any other): the probe runs in the student's kernel and reports the
+  notebook's state (how the model was compiled and trained); the checks hold every reference.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .architecture_rules import architecture_problems
+from .verdicts import Failure
+
+FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
+                  "test_create_generator_sync", "test_u_net_shapes", "test_scheduler", "test_compute_iou"}
+# The gallery's IoU ranges, as notebook 5's gallery cell sets them.
+IOU_RANGES = [(0.85, 0.90), (0.90, 0.95), (0.95, 1.0)]
+# How far the student's numbers may lie from the evaluator's: their notebook runs the model on
+# their own load_data's images, which may differ in the last bits (float64, another resize order).
+ACCURACY_TOLERANCE = 0.005
+IOU_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class ModelQuestion:
+    """A question judged on the evaluator's evidence; ``answers``: the kernel names it compares."""
+
+    answers: tuple
+    judge: Callable  # (answers, ModelEvidence, reference) -> a note for the feedback, or None
+
+
+def _wrong(message):
+    """A failed check, as the student sees a failed assert."""
+    return Failure(message, "AssertionError")
+
+
+def kind(grade_id):
+    """"function", "model" or "notebook": how the test cell ``grade_id`` is judged."""
+    return "function" if grade_id in FUNCTION_TESTS else "model" if grade_id in MODEL_TESTS else "notebook"
+
+
+def _judge_layers(answers, evidence, reference):
+    if "untrained" not in evidence.facts:
+        raise Failure(evidence.problems.get("untrained", "your U_Net could not be inspected"), "ArchitectureError")
+    problems = architecture_problems(evidence.facts["untrained"])
+    if problems:
+        raise Failure(f"U_Net(base_filters=8), as the grader inspected its graph: {'; '.join(problems)}",
+                      "ArchitectureError")
+
+
+def _trained(evidence):
+    """``(val, test)`` probabilities of the handed-in model; Failure when the evaluator has none."""
+    if "trained" not in evidence.facts:
+        raise Failure(evidence.problems.get("trained", "no trained model to evaluate"), "ModelError")
+    problems = architecture_problems(evidence.facts["trained"])
+    if problems:
+        raise Failure(f"the handed-in trained model breaks 1b.6's rules: {'; '.join(problems)}", "ArchitectureError")
+    return evidence.probabilities["val"], evidence.probabilities["test"]
+
+
+def _accuracy(masks, probabilities):
+    return float(np.mean((probabilities > 0.5) == (masks == 1)))
+
+
+def _judge_accuracy(answers, evidence, reference):
+    val, test = _trained(evidence)
+    accuracy, val_accuracy = _accuracy(reference["test_masks"], test), _accuracy(reference["val_masks"], val)
+    reported = _number(answers, "test_accuracy")
+    if val_accuracy < 0.9:
+        raise _wrong(f"your handed-in model's validation accuracy is {val_accuracy:.3f}: question 1b.6 asks for 0.9")
+    if accuracy <= 0.9:
+        raise _wrong(f"your handed-in model's test accuracy is {accuracy:.3f}: train it in notebook 4 (full mode)")
+    if abs(reported - accuracy) > ACCURACY_TOLERANCE:
+        raise _wrong(f"your notebook reports test_accuracy = {reported:.4f}, but your handed-in model scores "
+                      f"{accuracy:.4f} on the test set: compute it with model.evaluate on the test images")
+    return f"the grader ran your handed-in model: test accuracy {accuracy:.4f} (your notebook: {reported:.4f})"
+
+
+def _reference_ious(reference, test):
+    from helpers.metrics import per_image_scores  # the kit's reference IoU, never the student's
+
+    return per_image_scores(reference["test_masks"], test)
+
+
+def _judge_mean_iou(answers, evidence, reference):
+    _, test = _trained(evidence)
+    truth = _reference_ious(reference, test)
+    ious = np.asarray(answers.get("test_ious", []), dtype=float)
+    mean = _number(answers, "mean_test_iou")
+    if ious.shape != truth.shape:
+        raise _wrong(f"test_ious has shape {ious.shape}: one IoU per test image, {truth.shape}")
+    if not np.isclose(mean, ious.mean()):
+        raise _wrong("mean_test_iou must be the mean of the per-image IoUs")
+    worst = int(np.argmax(np.abs(ious - truth)))
+    if abs(ious[worst] - truth[worst]) > IOU_TOLERANCE:
+        raise _wrong(f"test image {worst}: your IoU is {ious[worst]:.4f}, the grader measures {truth[worst]:.4f} "
+                      "for your handed-in model at threshold 0.5")
+    if truth.mean() <= 0.85:
+        raise _wrong(f"your handed-in model's test mean IoU is {truth.mean():.3f}: it should exceed 0.85")
+    return f"the grader ran your handed-in model: test mean IoU {truth.mean():.4f} (your notebook: {mean:.4f})"
+
+
+def _judge_gallery(answers, evidence, reference):
+    _, test = _trained(evidence)
+    truth = _reference_ious(reference, test)
+    gallery = answers.get("gallery")
+    if not isinstance(gallery, dict) or set(gallery) != set(IOU_RANGES):
+        raise _wrong(f"gallery must have one entry per range of IOU_RANGES = {IOU_RANGES}")
+    for (low, high), index in gallery.items():
+        index = int(index) if isinstance(index, np.integer) else index
+        inside = (truth >= low - IOU_TOLERANCE) & (truth <= high + IOU_TOLERANCE)
+        if index is None:
+            if np.any((truth >= low + IOU_TOLERANCE) & (truth <= high - IOU_TOLERANCE)):
+                raise _wrong(f"[{low}, {high}] is not empty for your model: pick an image")
+        elif not isinstance(index, int) or not 0 <= index < len(truth) or not inside[index]:
+            raise _wrong(f"gallery[{(low, high)}] = {index!r}: not a test image with an IoU in [{low}, {high}]")
+    return None
+
+
+def _number(answers, name):
+    value = answers.get(name)
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _wrong(f"{name} is not defined as a number in your notebook")
+    return float(value)
+
+
+MODEL_TESTS = {
+    "test_u_net_layers": ModelQuestion((), _judge_layers),
+    "test_trained_accuracy": ModelQuestion(("test_accuracy",), _judge_accuracy),
+    "test_trained_mean_iou": ModelQuestion(("test_ious", "mean_test_iou"), _judge_mean_iou),
+    "test_trained_gallery": ModelQuestion(("gallery",), _judge_gallery),
+}

