@@ -1,20 +1,19 @@
 """Collect: copy each student's hand-in, a folder or a zip named by the student id, into ``submitted/``,
-repaired against the release (``repair.py``)."""
+read without trusting it (``unpack.py``) and repaired against the release (``repair.py``)."""
 import contextlib
 import logging
 import re
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 from . import ledger
 from .course import DEFAULT_COURSE, GradingError, step_dir
 from .repair import plan, repair
+from .unpack import copy_folder, extract_zip, is_debris
 
 log = logging.getLogger(__name__)
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-JUNK = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "__MACOSX", ".DS_Store")
 NESTED_ZIPS = 3  # a zip of a zip of a zip at most
 
 
@@ -50,13 +49,15 @@ def collect(submissions, course=DEFAULT_COURSE):
 def collect_one(entry, course=DEFAULT_COURSE):
     """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy, and repair it."""
     target = step_dir(course, "submitted", _student(entry))
-    with unpacked(entry) as (student, handed_in):
+    with unpacked(entry) as (student, handed_in, left_out):
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(handed_in, target, ignore=shutil.ignore_patterns(*JUNK))
+        shutil.copytree(handed_in, target)
+    for note in left_out:
+        log.warning("%s: %s", student, note)
     release = step_dir(course, "release")
     if release.is_dir():
-        ledger.set_repairs(course, student, repair(target, release))
+        ledger.set_repairs(course, student, left_out + repair(target, release))
     else:
         log.warning("%s: no release in %s, so the hand-in is collected unrepaired", student, course)
     ledger.set_problem(course, student, "collect", None)
@@ -78,8 +79,8 @@ def preview(submissions, course=DEFAULT_COURSE):
     found = {}
     for entry in _entries(submissions):
         try:
-            with unpacked(entry) as (student, handed_in):
-                found[student] = plan(handed_in, release)[2]
+            with unpacked(entry) as (student, handed_in, left_out):
+                found[student] = left_out + plan(handed_in, release)[2]
         except GradingError as error:
             found[_student(entry)] = [f"not collected: {error}"]
     return found
@@ -87,20 +88,28 @@ def preview(submissions, course=DEFAULT_COURSE):
 
 @contextlib.contextmanager
 def unpacked(entry):
-    """``(student, folder of the notebooks)`` of the hand-in ``entry``, unzipped to a scratch folder if zipped."""
+    """``(student, folder of the notebooks, what was left out)`` of the hand-in ``entry``: its regular
+    files, copied or unzipped to a scratch folder."""
     entry = Path(entry)
     student = _student(entry)
+    if entry.is_symlink():
+        raise GradingError(f"{entry}: a symbolic link, not a hand-in; put the folder or zip itself there")
     if not STUDENT_ID.fullmatch(student) or not (entry.is_dir() or entry.suffix == ".zip"):
         raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id (letters, digits, _.-)")
+    left_out = []
     with tempfile.TemporaryDirectory() as scratch:
-        folder = _unzip(entry, Path(scratch) / "0") if entry.is_file() else entry
-        yield student, _assignment_folder(folder, entry, Path(scratch))
+        if entry.is_file():
+            folder = extract_zip(entry, Path(scratch) / "0", left_out)
+        else:
+            folder = Path(scratch) / "0"
+            copy_folder(entry, folder, left_out)
+        yield student, _assignment_folder(folder, entry, Path(scratch), left_out), left_out
 
 
 def _entries(submissions):
     if not Path(submissions).is_dir():
         raise GradingError(f"{submissions} is not a folder: give the folder that holds the hand-ins")
-    entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith("."))
+    entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith(".") and not is_debris(p.name))
     if not entries:
         raise GradingError(f"{submissions} is empty: put one folder or zip per student there, named by student id")
     return entries
@@ -110,25 +119,16 @@ def _student(entry):
     return Path(entry).stem if Path(entry).suffix == ".zip" else Path(entry).name
 
 
-def _unzip(archive, scratch):
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(scratch)  # zipfile drops absolute paths and ".." from member names
-    except (zipfile.BadZipFile, OSError) as error:
-        raise GradingError(f"{archive}: not a readable zip archive ({error}); ask for it again") from error
-    return scratch
-
-
-def _assignment_folder(folder, entry, scratch, depth=0):
+def _assignment_folder(folder, entry, scratch, left_out, depth=0):
     """The folder of a hand-in that holds its notebooks: the hand-in itself, its one subfolder that does,
     or that of the one zip it holds (unzipped under ``scratch``)."""
     if any(folder.glob("*.ipynb")):
         return folder
-    subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and p.name not in JUNK and any(p.glob("*.ipynb"))]
+    subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.glob("*.ipynb"))]
     zips = sorted(folder.glob("*.zip"))
     if not subfolders and len(zips) == 1 and depth < NESTED_ZIPS:
-        inner = _unzip(zips[0], scratch / f"{depth + 1}")
-        return _assignment_folder(inner, entry, scratch, depth + 1)
+        inner = extract_zip(zips[0], scratch / f"{depth + 1}", left_out)
+        return _assignment_folder(inner, entry, scratch, left_out, depth + 1)
     if len(subfolders) != 1:
         found = "no notebooks" if not subfolders else f"notebooks in {len(subfolders)} subfolders"
         raise GradingError(f"{entry}: {found}; a hand-in holds the notebooks at its top or in one subfolder")

@@ -4,6 +4,7 @@ import html
 import logging
 import re
 import shutil
+import traceback
 from pathlib import Path
 
 from . import ledger
@@ -28,7 +29,11 @@ def feedback(course=DEFAULT_COURSE):
     hidden = secret_lines(step_dir(course, "source"), kinds=("hidden tests",))
     students = sorted(p.parent.name for p in (Path(course) / "autograded").glob(f"*/{ASSIGNMENT}") if p.is_dir())
     for student in students:
-        problem = _feedback_for(api, course, student, hidden)
+        try:
+            problem = _feedback_for(api, course, student, hidden)
+        except Exception as error:  # noqa: BLE001: one student's failure never stops the others' feedback
+            log.debug("%s: feedback failed:\n%s", student, traceback.format_exc())
+            problem = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
         ledger.set_problem(course, student, "feedback", problem)
         if problem:
             log.error("%s: no feedback: %s", student, problem)
