@@ -170,6 +170,7 @@ class GradingExecute(Execute):
         return self.models[key]
 
     def _time_left(self):
+        """Seconds left of the submission's time; the per-cell limit when there is no deadline."""
         return self.timeout if self.deadline is None else max(1, int(self.deadline - time.monotonic()))
 
     def _run(self, cell, index, store_history=True):
@@ -187,9 +188,7 @@ class GradingExecute(Execute):
         return cell
 
     def _cell_timeout(self, cell):
-        if self.deadline is None:
-            return self.timeout
-        return max(1, min(self.timeout, int(self.deadline - time.monotonic())))
+        return min(self.timeout, self._time_left())
 
     def _quotes_hidden_test(self, output):
         text = "\n".join(_strings(output))
