@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
-    grade = functools.partial(autograde_one, course, timeout=timeout, sandbox=sandbox,
+    grade = functools.partial(contained, course, timeout=timeout, sandbox=sandbox,
                               submission_timeout=submission_timeout)
     if jobs <= 1:
         return {student: report(student, grade(student)) for student in students}
@@ -57,8 +58,30 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         slots.put(slot)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
         futures = {pool.submit(grade, student): student for student in students}
-        results = {futures[done]: report(futures[done], done.result()) for done in as_completed(futures)}
+        results = {futures[done]: report(futures[done], _result(done, sandbox)) for done in as_completed(futures)}
     return dict(sorted(results.items()))
+
+
+def _result(future, sandbox):
+    """The future's result; a failed one when its worker process died."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001: a dead worker fails its student only
+        return failed(traceback.format_exc(), sandbox)
+
+
+def contained(course, student, **kwargs):
+    """``autograde_one``, with any exception turned into a failed result: one student never stops the class."""
+    try:
+        return autograde_one(course, student, **kwargs)
+    except Exception:  # noqa: BLE001
+        return failed(traceback.format_exc(), kwargs.get("sandbox", True))
+
+
+def failed(log_text, sandbox):
+    """The result of a submission that could not be autograded, with ``log_text`` as its log."""
+    return {"success": False, "seconds": 0.0, "score": 0, "max_score": 0, "sandboxed": sandbox,
+            "to_grade_by_hand": False, "log": log_text}
 
 
 def take_slot(slots, jobs):
@@ -97,7 +120,8 @@ def report(student, result):
         log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], result["seconds"],
                  to_do, unsafe)
     else:
-        log.error("%s: nbgrader could not autograde it:\n%s", student, result["log"])
+        log.error("%s: could not be autograded (its log is in the grading log)", student)
+        log.debug("%s: autograde's log:\n%s", student, result["log"])
     return result
 
 

@@ -5,6 +5,7 @@ import logging
 import re
 import shutil
 import tempfile
+import traceback
 from pathlib import Path
 
 from . import ledger
@@ -41,6 +42,11 @@ def collect(submissions, course=DEFAULT_COURSE):
         except GradingError as error:
             problems.append(str(error))
             ledger.set_problem(course, _student(entry), "collect", str(error).removeprefix(f"{entry}: "))
+        except Exception as error:  # noqa: BLE001: one hand-in that breaks collect never stops the others
+            log.debug("%s: collect failed:\n%s", entry, traceback.format_exc())
+            why = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
+            problems.append(f"{entry}: {why}")
+            ledger.set_problem(course, _student(entry), "collect", why)
     if problems:
         raise BadHandIns(problems, students)
     return students

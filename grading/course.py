@@ -4,6 +4,7 @@ The settings are written to ``nbgrader_config.py`` in the course folder, so that
 ``nbgrader`` commands and the formgrader run there use them too; ``course_api`` loads
 that same file.
 """
+import functools
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from nbgrader.preprocessors import Execute, GetGrades
 from traitlets.config import Config, PyFileConfigLoader
 
 from .errors import GradingError  # noqa: F401 (the steps import it from here)
+from .inert import InertNotebook, markdown_to_html
 from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
 
 KIT = Path(__file__).resolve().parent.parent
@@ -45,18 +47,39 @@ def configure(c, config_file):
     c.Exchange.root = str(course / "exchange")
     c.Execute.timeout = DEFAULT_TIMEOUT
     c.Execute.interrupt_on_timeout = True
-    # Kernels that import the submission's helpers only, in fast grading mode.
+    # Kernels that import the submission's helpers only, in fast grading mode; what they write is
+    # bounded and inert before the formgrader or a feedback page shows it (inert.py).
     c.Autograde.autograde_preprocessors = _preprocessors(
         Autograde.autograde_preprocessors, {Execute: [GradingExecute]}
-    )
+    ) + [InertNotebook]
+    c.HTMLExporter.filters = {"markdown2html": markdown_to_html}
     # Students hand in their own helpers: nbgrader must not replace them with the instructor's.
     source = course / "source" / ASSIGNMENT
     files = [p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
     c.Autograde.exclude_overwriting = {ASSIGNMENT: sorted(files)}
+    # What the kit adds after nbgrader's steps, so that the formgrader's buttons do it too.
+    c.GenerateAssignment.post_convert_hook = functools.partial(_after_generate, course)
+    c.GenerateFeedback.post_convert_hook = functools.partial(_after_feedback, course)
     # nbgrader shows hidden tests in feedback (its issue 917): remove them.
     c.GenerateFeedback.preprocessors = _preprocessors(
         GenerateFeedback.preprocessors, {GetGrades: [GetGrades, ClearHiddenTestsInFeedback]}
     )
+
+
+def _after_generate(course, **_):
+    """nbgrader's post-convert hook of generate_assignment: the kit's part of the release."""
+    from .release import finish_release  # release.py imports this module
+
+    finish_release(course)
+
+
+def _after_feedback(course, notebooks, **_):
+    """nbgrader's post-convert hook of generate_feedback, per student: the kit's part of feedback. The
+    student is read from the notebooks' path, as nbgrader passes ``*`` when it converts every student."""
+    from .feedback import finish_feedback  # feedback.py imports this module
+
+    if notebooks:
+        finish_feedback(course, Path(notebooks[0]).parents[1].name)
 
 
 def _preprocessors(trait, replace):

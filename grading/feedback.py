@@ -18,45 +18,55 @@ BODY = re.compile(r"<body[^>]*>")
 def feedback(course=DEFAULT_COURSE):
     """Write ``feedback/<student>/lung_segmentation/*.html`` for every autograded student; return the files.
 
-    The folder holds the pages only: nbgrader's copies of the hand-in's other files are removed.
-
-    The course settings remove hidden tests and their tracebacks (``ClearHiddenTestsInFeedback``);
-    each student's pages are then read, and deleted if one still shows a hidden-test line. A student
-    whose feedback nbgrader cannot write, or that had to be deleted, is named and recorded in the
-    course's ledger; the others get theirs.
+    nbgrader writes each student's pages, then calls ``finish_feedback`` (the course's setting), as
+    it does for the formgrader's *Generate Feedback* button. A student whose feedback nbgrader cannot
+    write, or that had to be deleted, is named and recorded in the course's ledger; the others get theirs.
     """
     api = course_api(course)
-    hidden = secret_lines(step_dir(course, "source"), kinds=("hidden tests",))
     students = sorted(p.parent.name for p in (Path(course) / "autograded").glob(f"*/{ASSIGNMENT}") if p.is_dir())
     for student in students:
         try:
-            problem = _feedback_for(api, course, student, hidden)
+            result = api.generate_feedback(ASSIGNMENT, student)
+            if not result["success"]:
+                log.debug("%s: nbgrader generate_feedback failed; its log:\n%s", student, result["log"])
+                ledger.set_problem(course, student, "feedback", "nbgrader could not write it (its log is in the grading log)")
         except Exception as error:  # noqa: BLE001: one student's failure never stops the others' feedback
             log.debug("%s: feedback failed:\n%s", student, traceback.format_exc())
-            problem = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
-        ledger.set_problem(course, student, "feedback", problem)
-        if problem:
-            log.error("%s: no feedback: %s", student, problem)
+            ledger.set_problem(course, student, "feedback",
+                               f"{type(error).__name__}: {error} (the traceback is in the grading log)")
+        for problem in ledger.problems(course, student):
+            if problem.startswith("feedback: "):
+                log.error("%s: no %s", student, problem)
     files = sorted((Path(course) / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
     log.info("feedback: %d HTML files in %s/feedback, no hidden test in them", len(files), course)
     return files
 
 
-def _feedback_for(api, course, student, hidden):
-    """Write and check one student's feedback; return why there is none, or None."""
-    result = api.generate_feedback(ASSIGNMENT, student)
+def finish_feedback(course, student):
+    """What the kit adds to nbgrader's feedback pages of ``student``: the folder keeps the pages only,
+    is deleted if a page still shows a hidden-test line, and lists the hand-in's repairs at the top of
+    each page. Records the outcome in the ledger.
+
+    The course settings remove hidden tests and their tracebacks (``ClearHiddenTestsInFeedback``);
+    this checks that none is left. nbgrader calls it after writing the pages (``course.configure``).
+    """
     folder = step_dir(course, "feedback", student)
-    if not result["success"]:
-        log.debug("%s: nbgrader generate_feedback failed; its log:\n%s", student, result["log"])
-        return "nbgrader could not write it (its log is in the grading log)"
-    _keep_pages_only(folder)
-    leaks = find_leaks(folder, hidden, markers=HIDDEN_TESTS)
-    if leaks:
-        shutil.rmtree(folder)
-        log.debug("%s: hidden tests in feedback:\n%s", student, describe(leaks))
-        return f"it showed {len(leaks)} hidden-test line(s), so it is deleted (they are in the grading log)"
-    _list_repairs(folder, ledger.load(course).get(student, {}).get("repairs", []))
-    return None
+    try:
+        _keep_pages_only(folder)
+        leaks = find_leaks(folder, secret_lines(step_dir(course, "source"), kinds=("hidden tests",)),
+                           markers=HIDDEN_TESTS)
+        if leaks:
+            shutil.rmtree(folder)
+            log.debug("%s: hidden tests in feedback:\n%s", student, describe(leaks))
+            problem = f"it showed {len(leaks)} hidden-test line(s), so it is deleted (they are in the grading log)"
+        else:
+            _list_repairs(folder, ledger.load(course).get(student, {}).get("repairs", []))
+            problem = None
+    except Exception as error:  # noqa: BLE001: nbgrader would swallow it; the ledger names it
+        log.debug("%s: finishing the feedback failed:\n%s", student, traceback.format_exc())
+        shutil.rmtree(folder, ignore_errors=True)
+        problem = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
+    ledger.set_problem(course, student, "feedback", problem)
 
 
 def _keep_pages_only(folder):
@@ -77,4 +87,6 @@ def _list_repairs(folder, repairs):
            f"<p><b>Your hand-in was repaired before grading:</b></p><ul>{items}</ul></div>")
     for page in folder.glob("*.html"):
         text = page.read_text()
+        if 'class="lungkit-repairs"' in text:
+            continue
         page.write_text(BODY.sub(lambda body: body.group(0) + box, text, count=1))

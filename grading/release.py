@@ -25,19 +25,40 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     """Build ``source/`` and ``release/`` in the course folder, and the release's zip beside them
     (``<course>/lung_segmentation.zip``, to hand out); return the release folder.
 
-    Raises GradingError when nbgrader fails or when the release holds a solution or hidden-test line.
+    nbgrader's generate_assignment writes the notebooks, then calls ``finish_release`` (the course's
+    setting), as it does for the formgrader's *Generate* button. Raises GradingError when nbgrader
+    fails or when the release held a solution or hidden-test line (it is then deleted).
     """
     build_source(course, notebooks, helpers)
     write_config(course)
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")
     released = step_dir(course, "release")
+    if not (Path(course) / f"{ASSIGNMENT}.zip").is_file():
+        raise GradingError(f"no release in {released}: it gave answers away (named above), so it was deleted")
+    log.info("released %s: %d notebooks, helpers/, README, requirements, check and hand-in scripts, no solution "
+             "or hidden test in them; hand out %s.zip", released, len(list(released.glob("*.ipynb"))),
+             Path(course) / ASSIGNMENT)
+    return released
+
+
+def finish_release(course):
+    """What the kit adds to nbgrader's release: stripped helpers, the student files, the leak check and
+    the zip. A release that gives answers away is deleted, its zip too, and the leaks are logged.
+
+    nbgrader runs it after generate_assignment (``course.configure``), and ignores what it raises.
+    """
+    released = step_dir(course, "release")
+    archive = Path(course) / f"{ASSIGNMENT}.zip"
+    archive.unlink(missing_ok=True)
     strip_solutions(released / "helpers")
     add_student_files(released)
-    check_release(course)
-    archive = shutil.make_archive(Path(course) / ASSIGNMENT, "zip", released.parent, ASSIGNMENT)
-    log.info("released %s: %d notebooks, helpers/, README, requirements, check and hand-in scripts, no solution "
-             "or hidden test in them; hand out %s", released, len(list(released.glob("*.ipynb"))), archive)
-    return released
+    try:
+        check_release(course)
+    except GradingError as error:
+        shutil.rmtree(released)
+        log.error("%s; deleted %s", error, released)
+        return
+    shutil.make_archive(str(archive.with_suffix("")), "zip", released.parent, ASSIGNMENT)
 
 
 def add_student_files(released):

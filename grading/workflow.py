@@ -1,6 +1,7 @@
 """The steps of the instructor's commands, run for a whole class: a step goes on past a hand-in it
 cannot process, and the closing summary names each such hand-in, and why."""
 import logging
+import traceback
 
 from . import ledger
 from .autograde import autograde
@@ -44,6 +45,10 @@ def run(args, log_file):
             actions[step]()
         except GradingError as error:  # the step could do nothing: the next steps still run
             log.error("%s: %s", step, error)
+            stopped = True
+        except Exception as error:  # noqa: BLE001: an unforeseen failure too; its traceback goes to the log
+            log.debug("%s failed:\n%s", step, traceback.format_exc())
+            log.error("%s: %s: %s (the traceback is in the grading log)", step, type(error).__name__, error)
             stopped = True
     return max(summarize(args.course, log_file), int(stopped))
 

@@ -296,3 +296,62 @@ def tamper_metadata(hand_in):
                                        "schema_version": 3, "solution": False, "task": False}}}
     nb["cells"].append(extra)
     path.write_text(json.dumps(nb, indent=1))
+
+
+# Student HTML aimed at the instructor's browser (the formgrader) and at feedback pages. Each payload,
+# if it runs, calls the test's own listener on 127.0.0.1 with its name; the last one also gives its
+# own answers full marks through the formgrader's API, with the page's _xsrf cookie.
+def _beacon(port, name):
+    return f"new Image().src='http://127.0.0.1:{port}/xss/{name}'"
+
+
+def _grade_theft(port):
+    return (_beacon(port, "md-grade-theft") + ";fetch(base_url+'/api/grades?submission_id='+submission_id)"
+            ".then(r=>r.json()).then(gs=>gs.forEach(g=>fetch(base_url+'/api/grade/'+g.id,{method:'PUT',headers:"
+            "{'X-CSRFToken':document.cookie.match(/_xsrf=([^;]+)/)[1]},body:JSON.stringify({manual_score:g.max_score})"
+            "})))")
+
+
+def xss_answer(port):
+    """A written answer (Markdown) that carries every kind of script an HTML page can hold."""
+    return "\n\n".join([
+        "The U-Net encodes the slice, then decodes it with skip connections.",
+        f"<script>{_beacon(port, 'md-script')}</script>",
+        f'<img src="x" onerror="{_beacon(port, "md-img-onerror")}">',
+        f'<svg onload="{_beacon(port, "md-svg-onload")}"><script>{_beacon(port, "md-svg-script")}</script></svg>',
+        f'<iframe srcdoc="<script>{_beacon(port, "md-iframe")}</script>"></iframe>',
+        f'<details open ontoggle="{_beacon(port, "md-details-ontoggle")}"><summary>more</summary>x</details>',
+        "[a Markdown link](javascript:void(document.title='md-js-link'))",
+        "<a href=\"javascript:void(document.title='html-js-link')\">an HTML link</a>",
+        f'<img src="x" onerror="{_grade_theft(port)}">',
+    ])
+
+
+def xss_outputs(port):
+    """``(data, metadata)`` of display outputs that carry scripts: HTML, JavaScript, SVG, Markdown, forged images."""
+    return [
+        ({"text/html": f"<script>{_beacon(port, 'out-html-script')}</script>"}, None),
+        ({"text/html": f'<img src="x" onerror="{_beacon(port, "out-html-onerror")}">'}, None),
+        ({"application/javascript": _beacon(port, "out-javascript")}, None),
+        ({"image/svg+xml": f'<svg xmlns="http://www.w3.org/2000/svg" onload="{_beacon(port, "out-svg")}"></svg>'},
+         None),
+        ({"text/markdown": "[a link](javascript:void(document.title='out-markdown-link'))"}, None),
+        ({"image/png": f'"><img src="x" onerror="{_beacon(port, "out-png-data")}">', "text/plain": "png"}, None),
+        ({"image/png": "iVBORw0KGgo=", "text/plain": "png"},
+         {"image/png": {"width": f'1 onerror="{_beacon(port, "out-png-width")}"'}}),
+        ({"text/html": f"<script>{_beacon(port, 'out-isolated')}</script>"}, {"text/html": {"isolated": True}}),
+    ]
+
+
+def xss_output_code(port):
+    """A code cell's source that displays the outputs of ``xss_outputs``."""
+    lines = ["from IPython.display import display"]
+    lines += [f"display({data!r}, metadata={metadata!r}, raw=True)" for data, metadata in xss_outputs(port)]
+    return "\n".join(lines)
+
+
+XSS_NAMES = ("md-script", "md-img-onerror", "md-svg-onload", "md-svg-script", "md-iframe", "md-details-ontoggle",
+             "md-grade-theft", "out-html-script", "out-html-onerror", "out-javascript", "out-svg", "out-png-data",
+             "out-png-width", "out-isolated")
+# A cell printing 8 MB: the autograded notebook and the feedback page keep a bounded part of it.
+HUGE_OUTPUT = "print('x' * 8_000_000)"

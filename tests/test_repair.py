@@ -124,7 +124,7 @@ def test_a_zip_of_zips_is_collected_and_a_bad_hand_in_recorded(released_course, 
         collect(tmp_path / "hand_ins", course)
     assert error.value.students == ["alice"]
     assert tree_digest(step_dir(course, "submitted", "alice")) == tree_digest(step_dir(course, "release"))
-    assert ledger.problems(course, "bob") == [f"collect: not a readable zip archive (File is not a zip file); ask for it again"]
+    assert ledger.problems(course, "bob") == ["collect: not a readable zip archive (File is not a zip file); ask for it again"]
 
 
 def test_preview_lists_the_repairs_and_changes_nothing(collected, tmp_path):

@@ -17,7 +17,6 @@ import time
 import zipfile
 
 import nbformat
-import pytest
 
 from grading.course import ASSIGNMENT, step_dir
 
