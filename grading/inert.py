@@ -16,12 +16,13 @@ from bleach.css_sanitizer import CSSSanitizer
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
+from traitlets import Bool
 
 # The largest outputs of the kit's own notebooks: 0.6 MB in a cell (a figure), 0.6 MB in a notebook.
 MAX_CELL_OUTPUT = 2 * 2**20
 MAX_NOTEBOOK_OUTPUT = 8 * 2**20
-CUT = "[output cut by the grader: this cell's outputs came to {size:.1f} MB; the limit is {cell} MB a cell and " \
-      "{notebook} MB a notebook]\n"
+CUT = "[output cut by the grader: this cell's outputs came to {size:.1f} MiB; the limit is {cell} MiB a cell and " \
+      "{notebook} MiB a notebook]\n"
 
 TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong",
@@ -50,6 +51,8 @@ def markdown_to_html(source):
 
 class InertNotebook(Preprocessor):
     """Bound a notebook's outputs and keep only what renders as inert HTML (see the module's docstring)."""
+
+    enabled = Bool(True)  # nbconvert runs a preprocessor only when it is enabled
 
     def preprocess(self, nb, resources):
         nb.metadata = json.loads(json.dumps(NOTEBOOK_METADATA))

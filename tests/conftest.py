@@ -2,12 +2,16 @@
 released course, fast-trained and untrained weights, the class of hand-ins graded once per session
 (tests/graded_class.py), and ``require_tool`` for tests that need a system tool."""
 import hashlib
+import http.server
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from types import SimpleNamespace
 
 # Tests train in fast mode unless told otherwise; set before helpers is imported.
@@ -140,7 +144,32 @@ def listener():
 
 
 @pytest.fixture(scope="session")
-def graded_class(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, tmp_path_factory):
+def beacon():
+    """An HTTP listener on 127.0.0.1 that records the paths asked of it: the hostile hand-in's scripts
+    call it if they run in a browser. Yields ``(port, paths)``."""
+    paths = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            paths.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True)
+    thread.start()
+    yield server.server_address[1], paths
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def graded_class(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, beacon,
+                 tmp_path_factory):
     """The class of tests/graded_class.py, graded by ``python -m grading grade --roster --jobs 2``.
 
     The grader's environment puts the instructor's helpers and weights within reach (PYTHONPATH,
@@ -155,7 +184,8 @@ def graded_class(released_course, fast_weights, other_u_net_weights, untrained_w
     course = tmp_path_factory.mktemp("class") / "course"
     shutil.copytree(released_course, course)
     hand_ins = tmp_path_factory.mktemp("class_hand_ins")
-    roster = write_class(hand_ins, course, fast_weights, other_u_net_weights, untrained_weights, listener[0])
+    roster = write_class(hand_ins, course, fast_weights, other_u_net_weights, untrained_weights, listener[0],
+                         beacon[0])
     before = course_digest(course)
     command = [sys.executable, "-m", "grading", "--course", str(course), "grade", str(hand_ins), "--roster",
                str(roster), "--timeout", "60", "--jobs", "2"]
@@ -163,6 +193,67 @@ def graded_class(released_course, fast_weights, other_u_net_weights, untrained_w
     done = subprocess.run(command, cwd=KIT, capture_output=True, text=True, env=env)
     print(done.stdout, done.stderr)
     return SimpleNamespace(course=course, hand_ins=hand_ins, done=done, before=before, after=course_digest(course))
+
+
+@pytest.fixture
+def formgrader(graded_class, tmp_path):
+    """The course's Jupyter server on 127.0.0.1 over a copy of the graded class: ``(course, base URL, token)``."""
+    require_tool("chromium", "chromium", "the formgrader test drives the system's Chromium")
+    require_tool("chromedriver", "chromium-driver", "Selenium drives Chromium through it")
+    course = tmp_path / "course"
+    shutil.copytree(graded_class.course, course)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = secrets.token_hex(16)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
+        cwd=course, stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.5)
+        yield course, base, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def browser(tmp_path, monkeypatch):
+    """Headless Chromium, the system's, with a fresh profile and no network of its own."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,1600",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver.implicitly_wait(20)
+    yield driver
+    driver.quit()
+
+
+def grades_of(course, student):
+    """``{question: (auto score, manual score)}`` of the student's submission, from the gradebook."""
+    from grading.course import ASSIGNMENT, course_api
+    from nbgrader.api import Gradebook
+
+    coursedir = course_api(course).coursedir
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        return {grade.name: (grade.auto_score, grade.manual_score) for notebook in submission.notebooks
+                for grade in notebook.grades}
 
 
 def course_digest(course):

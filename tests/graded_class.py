@@ -3,11 +3,16 @@ instructor's command (``python -m grading grade HAND_INS --roster ROSTER --jobs 
 
 It holds the solution, the blank release, one hand-in per kind of wrong answer, answers that are
 right though not the reference, the attacks of ``tests/attacks.py`` with their honest twins, and
-hand-ins damaged by editors and browsers, plus a broken zip and a roster student with no hand-in.
+hand-ins damaged by editors and browsers, a hostile zip (links, Mac debris, script in its answers and
+outputs, an 8 MB output), plus hand-ins that are refused (a broken zip, a zip bomb, a link to
+``/dev/zero``) and a roster student with no hand-in.
 ``LOST`` says which autograded questions each hand-in loses (tests/test_grading.py checks it).
 """
 import csv
+import os
 import shutil
+import stat
+import zipfile
 from pathlib import Path
 
 from tests import attacks
@@ -35,6 +40,8 @@ LOST = {
     "right_answers": set(),
     # The honest twin of the attacks that forge evidence: wrong answers and untrained weights.
     "wrong_untrained": WRONG_QUESTIONS | {"test_trained_accuracy", "test_trained_mean_iou"},
+    # The solution, packed as an attacker would (see write_hostile): its answers are all there.
+    "hostile": set(),
 }
 # Attacks, each on top of an honest twin whose score it must not beat: (twin, how to mount it).
 ATTACKS = {
@@ -53,9 +60,16 @@ LOST.update({"damaged": set(), "combined": {"test_compile", "test_fit"}})
 # TensorFlow writes depends on the CPU, so the class writes its own).
 KERNEL_LINE = "kernel-stderr: a start-up line of a C++ library"
 NOT_IN_ROSTER = "solution"  # handed in as a zip holding a zip of the folder
+# Hand-ins that are refused at collect, each with the start of the reason students.csv gives.
+REFUSED = {"broken": "not graded: collect: not a readable zip archive",
+           "bomb": "not graded: collect: 01_data.ipynb would expand",
+           "zero": "not graded: collect: a symbolic link, not a hand-in"}
+# Links and special files put into hand-ins, left out at collect: (hand-in, path in it).
+LINKS = {("combined", "shadow"), ("combined", "helpers/kit"), ("combined", "dangling"), ("combined", "zero"),
+         ("combined", "pipe"), ("hostile", "helpers/shadow.py"), ("hostile", "gradebook.db")}
 
 
-def write_class(hand_ins, course, weights, other_weights, untrained_weights, port):
+def write_class(hand_ins, course, weights, other_weights, untrained_weights, port, beacon_port):
     """Write every hand-in of the class under ``hand_ins``, and the roster beside it; return the roster."""
     source, release = course / "source" / "lung_segmentation", course / "release" / "lung_segmentation"
     shutil.copytree(release, hand_ins / "blank")
@@ -79,8 +93,37 @@ def write_class(hand_ins, course, weights, other_weights, untrained_weights, por
     (hand_ins / "solution").rename(hand_ins / "lung_segmentation")
     zip_of_zips(hand_ins / "lung_segmentation", hand_ins / "solution.zip")
     shutil.rmtree(hand_ins / "lung_segmentation")
+    write_hostile(hand_ins, source, weights, beacon_port)
+    _write_refused(hand_ins)
+    return _write_roster(hand_ins.parent / "roster.csv", graded_students() + [*REFUSED, "absent"])
+
+
+def write_hostile(hand_ins, source, weights, beacon_port):
+    """``hostile.zip``: the solution with script in a written answer and in outputs (calling the test's
+    listener on ``beacon_port`` if it runs), an 8 MB output, links as zip entries and Mac debris."""
+    folder = hand_ins / "hostile_folder"
+    write_hand_in(folder, source, weights, [])
+    attacks.rewrite_answers(folder, {"03_unet.ipynb": {"answer_how_unet_works": attacks.xss_answer(beacon_port)}})
+    add_own_cell(folder, "03_unet.ipynb", "answer_how_unet_works", attacks.xss_output_code(beacon_port))
+    add_own_cell(folder, "02_augmentation.ipynb", "answer_why_augment", attacks.HUGE_OUTPUT)
+    with zipfile.ZipFile(hand_ins / "hostile.zip", "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zipped.write(path, f"lung_segmentation/{path.relative_to(folder)}")
+        for name, target in (("helpers/shadow.py", "/etc/shadow"), ("gradebook.db", "../../gradebook.db")):
+            link = zipfile.ZipInfo(f"lung_segmentation/{name}")
+            link.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zipped.writestr(link, target)
+        zipped.writestr("lung_segmentation/._03_unet.ipynb", b"\x00\x05\x16\x07 AppleDouble")
+        zipped.writestr("__MACOSX/lung_segmentation/._helpers", b"\x00\x05\x16\x07")
+    shutil.rmtree(folder)
+
+
+def _write_refused(hand_ins):
     (hand_ins / "broken.zip").write_bytes(b"PK\x03\x04 cut off in the upload")
-    return _write_roster(hand_ins.parent / "roster.csv", graded_students() + ["broken", "absent"])
+    with zipfile.ZipFile(hand_ins / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("01_data.ipynb", bytes(8 * 2**20))  # 8 MiB of zeros in 8 KiB
+    (hand_ins / "zero.zip").symlink_to("/dev/zero")
 
 
 def _write_attacks(hand_ins, course, source, weights, untrained_weights, port):
@@ -106,13 +149,27 @@ def _write_damaged(hand_ins, source, weights):
         if student == "damaged":
             add_own_cell(hand_ins / student, "01_data.ipynb", "data_setup",
                          f"import os; os.write(2, b'{KERNEL_LINE}\\n')")
+        if student == "combined":  # links, a FIFO and Mac debris, beside the notebooks
+            _add_links(hand_ins / student)
         for damage in damages:
             for function, *arguments in DAMAGES[damage]:
                 function(hand_ins / student, *arguments)
 
 
+def _add_links(hand_in):
+    from grading.course import KIT
+
+    (hand_in / "shadow").symlink_to("/etc/shadow")
+    (hand_in / "helpers" / "kit").symlink_to(KIT, target_is_directory=True)
+    (hand_in / "dangling").symlink_to(hand_in / "nothing")
+    (hand_in / "zero").symlink_to("/dev/zero")
+    os.mkfifo(hand_in / "pipe")
+    (hand_in / "._01_data.ipynb").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (hand_in / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+
+
 def graded_students():
-    """Every hand-in of the class that is graded (the broken zip is not)."""
+    """Every hand-in of the class that is graded (the refused ones are not)."""
     return sorted({*LOST, *ATTACKS})
 
 

@@ -4,13 +4,7 @@ points their answers earn, the broken one named, every output written. Needs the
 """
 import csv
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import nbformat
 import pytest
@@ -19,14 +13,14 @@ from grading import ledger
 from grading.course import KIT, step_dir
 from grading.feedback import feedback
 from grading.grades import CANVAS_ASSIGNMENT, CANVAS_STUDENT, export
-from tests.conftest import require_tool
-from tests.graded_class import DAMAGED, KERNEL_LINE, LOST, NOT_IN_ROSTER, graded_students
+from tests.conftest import grades_of
+from tests.graded_class import DAMAGED, KERNEL_LINE, LINKS, LOST, NOT_IN_ROSTER, REFUSED, graded_students
 from tests.hand_in_damage import LOST_ANSWERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 NOISE = ("oneDNN", "absl", "tensorflow", "[Autograde", "[GenerateFeedback", "Traceback", "nbconvert")
-GOOD = ["damaged", "combined", NOT_IN_ROSTER]
+GOOD = ["damaged", "combined", "hostile", NOT_IN_ROSTER]
 NOTEBOOKS = ("01_data", "02_augmentation", "03_unet", "04_training", "05_evaluation")
 
 
@@ -35,20 +29,45 @@ def read_csv(path):
         return list(csv.DictReader(stream))
 
 
-def test_one_broken_hand_in_never_stops_the_others(graded_class):
+def test_hand_ins_that_cannot_be_graded_never_stop_the_others(graded_class):
     course, done = graded_class.course, graded_class.done
-    assert done.returncode == 1, "a hand-in could not be graded"
+    assert done.returncode == 1, "hand-ins could not be graded"
     students = {row["student"]: row for row in read_csv(course / "students.csv")}
-    assert set(students) == set(graded_students()) | {"broken", "absent"}
-    assert students["broken"]["status"].startswith("not graded: collect: not a readable zip archive")
+    assert set(students) == set(graded_students()) | set(REFUSED) | {"absent"}
+    for student, why in REFUSED.items():
+        assert students[student]["status"].startswith(why), students[student]
     assert students["absent"]["status"] == "no hand-in (in the roster)"
     assert students[NOT_IN_ROSTER]["status"].endswith("not in the roster, so not in canvas.csv")
     for student in GOOD:
         assert students[student]["status"].startswith("to grade by hand"), students[student]
     for student in graded_students():
         assert len(list(step_dir(course, "feedback", student).glob("*.html"))) == 5, student
-    broken = [row for row in read_csv(course / "grades.csv") if row["student"] == "broken"]
-    assert len(broken) == 1 and broken[0]["status"].startswith("not graded: collect: not a readable zip")
+    refused = [row for row in read_csv(course / "grades.csv") if row["student"] in REFUSED]
+    assert sorted(row["student"] for row in refused) == sorted(REFUSED)
+    assert all(row["status"] == students[row["student"]]["status"] for row in refused)
+
+
+def test_links_special_files_and_debris_never_reach_grading_or_feedback(graded_class):
+    course = graded_class.course
+    repairs = ledger.load(course)
+    for student, path in LINKS:
+        assert any(note.endswith(f"{path}: a symbolic link, left out") or note == f"{path}: not a regular file (a "
+                   "device, FIFO or socket), left out" for note in repairs[student]["repairs"]), (student, path)
+    for student in ("combined", "hostile"):
+        for step in ("submitted", "autograded", "feedback"):
+            names = {p.relative_to(step_dir(course, step, student)).as_posix()
+                     for p in step_dir(course, step, student).rglob("*")}
+            assert not names & ({path for _, path in LINKS} | {"._01_data.ipynb", "._03_unet.ipynb", ".DS_Store"})
+
+
+def test_a_huge_output_is_cut_in_the_autograded_notebook_and_the_feedback(graded_class):
+    course = graded_class.course
+    notebook = step_dir(course, "autograded", "hostile") / "02_augmentation.ipynb"
+    page = step_dir(course, "feedback", "hostile") / "02_augmentation.html"
+    print(f"8 MB printed: autograded notebook {notebook.stat().st_size / 2**20:.1f} MiB, "
+          f"feedback page {page.stat().st_size / 2**20:.1f} MiB")
+    assert notebook.stat().st_size < 3 * 2**20 and page.stat().st_size < 3 * 2**20
+    assert "[output cut by the grader: this cell's outputs came to 7.6 MiB" in page.read_text()
 
 
 def test_every_question_whose_answer_is_there_keeps_its_points(graded_class):
@@ -81,9 +100,10 @@ def test_the_instructor_reads_a_line_per_student_and_a_summary(graded_class):
     assert any(line.startswith("not collected: ") and "broken.zip" in line for line in console)
     ledger_entries = ledger.load(course)
     repaired = sum(1 for entry in ledger_entries.values() if entry["repairs"])
-    summary = f"summary: {len(graded_students()) + 1} hand-in(s), {repaired} repaired, 1 with a problem"
+    summary = (f"summary: {len(graded_students()) + len(REFUSED)} hand-in(s), {repaired} repaired, "
+               f"{len(REFUSED)} with a problem")
     assert summary in console, console
-    assert {"damaged", "combined", "forge_verdicts"} <= {
+    assert {"damaged", "combined", "forge_verdicts", "hostile"} <= {
         student for student, entry in ledger_entries.items() if entry["repairs"]}
     assert any("damaged repaired" in line and "fit_model found 2 times" in line for line in console)
     log = (course / "grading.log").read_text()
@@ -113,7 +133,7 @@ def test_canvas_file_has_the_roster_and_the_graded_totals(graded_class):
         rows = list(csv.reader(stream))
     assert rows[0] == [*CANVAS_STUDENT, CANVAS_ASSIGNMENT] and rows[1][0].strip() == "Points Possible"
     by_login = {row[3]: row for row in rows[2:]}
-    assert set(by_login) == set(graded_students()) - {NOT_IN_ROSTER} | {"broken", "absent"}
+    assert set(by_login) == set(graded_students()) - {NOT_IN_ROSTER} | set(REFUSED) | {"absent"}
     assert by_login["broken"][0] == "Student broken" and by_login["broken"][1].isdigit()
     # Written answers are still to grade by hand: no total goes to Canvas yet. The blank release's
     # answers, left as released, need no hand-grading: its total (0) goes.
@@ -136,55 +156,6 @@ SCREENSHOT = KIT / "artifacts" / "test_output" / "formgrader_manual_grading.png"
 MANUAL = ("combined", "03_unet", "answer_how_unet_works", 4.5, "Clear on the skip connections; say why they help.")
 
 
-@pytest.fixture
-def formgrader(graded_class, tmp_path):
-    """The course's Jupyter server on 127.0.0.1 over a copy of the graded class: ``(course, base URL)``."""
-    require_tool("chromium", "chromium", "the formgrader test drives the system's Chromium")
-    require_tool("chromedriver", "chromium-driver", "Selenium drives Chromium through it")
-    course = tmp_path / "course"
-    shutil.copytree(graded_class.course, course)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    token = secrets.token_hex(16)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-        cwd=course, stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.5)
-        yield course, base, token
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-@pytest.fixture
-def browser(tmp_path, monkeypatch):
-    """Headless Chromium, the system's, with a fresh profile and no network of its own."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,1600",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    driver.implicitly_wait(20)
-    yield driver
-    driver.quit()
-
-
 def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -204,8 +175,9 @@ def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser
     score.send_keys(str(points), Keys.TAB)
     text = browser.find_element(By.ID, f"{question}-comment")
     text.send_keys(comment, Keys.TAB)
-    wait = WebDriverWait(browser, 30)
-    wait.until(lambda driver: driver.execute_script("return jQuery.active === 0"))  # the saves are done
+    wait = WebDriverWait(browser, 60, poll_frequency=1)
+    wait.until(lambda driver: grades_of(course, student)[question][1] == points)  # the formgrader saved it
+    wait.until(lambda driver: driver.execute_script("return jQuery.active === 0"))  # and the comment
     browser.refresh()  # what the formgrader shows now comes from the gradebook
     wait.until(lambda driver: driver.find_element(By.ID, question).get_attribute("value") == f"{points:g}")
     score = browser.find_element(By.ID, question)

@@ -204,6 +204,7 @@ def test_feedback_shows_no_hidden_test(graded_class, tmp_path):
     # nbgrader's own feedback would show them (its issue 917): the check above can see a leak.
     config = Config(course_api(course).config)
     config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.post_convert_hook = None  # nbgrader's alone, without the kit's check
     config.CourseDirectory.feedback_directory = str(tmp_path / "unguarded_feedback")
     assert NbGraderAPI(config=config).generate_feedback(ASSIGNMENT, "wrong")["success"]
     assert find_leaks(tmp_path / "unguarded_feedback", hidden, HIDDEN_TESTS)

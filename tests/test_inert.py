@@ -67,7 +67,7 @@ def feedback_page(nb, defended=True):
     config = Config()
     if defended:
         configure(config, KIT / "nowhere" / "nbgrader_config.py")
-        nb, _ = InertNotebook().preprocess(nb, {})
+        nb, _ = InertNotebook()(nb, {})
     exporter = HTMLExporter(config=config, template_name="feedback", extra_template_basedirs=[str(TEMPLATES)],
                             extra_template_paths=[str(BOOTSTRAP_CSS)])
     grades = {"notebook": "03_unet", "score": 0, "max_score": 6, "late_penalty": 0}  # what nbgrader's GetGrades puts there
@@ -106,7 +106,7 @@ def test_images_are_kept_and_forged_image_data_is_dropped():
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     nb = notebook("", [({"image/png": png, "text/plain": "<Figure>"}, {"image/png": {"width": "1 onerror=x"}}),
                        ({"image/png": '"><img src=x onerror=alert(1)>', "text/plain": "forged"}, None)])
-    outputs = InertNotebook().preprocess(nb, {})[0].cells[1].outputs
+    outputs = InertNotebook()(nb, {})[0].cells[1].outputs
     assert outputs[0].data == {"image/png": png, "text/plain": "<Figure>"} and outputs[0].metadata == {}
     assert outputs[1].data == {"text/plain": "forged"}
 
@@ -119,7 +119,7 @@ def cell_printing(characters):
 
 def test_a_huge_output_is_cut_to_the_cells_limit_with_a_line_saying_so():
     nb = new_notebook(cells=[cell_printing(8_000_000)])
-    outputs = InertNotebook().preprocess(nb, {})[0].cells[0].outputs
+    outputs = InertNotebook()(nb, {})[0].cells[0].outputs
     kept = sum(len(nbformat.writes(new_notebook(cells=[new_code_cell(outputs=[o])]))) for o in outputs)
     assert MAX_CELL_OUTPUT - 1000 < kept < MAX_CELL_OUTPUT + 1000
     assert outputs[0].text.startswith("xxxx") and outputs[-1].text == CUT.format(size=8_000_000 / 2**20, cell=2,
@@ -128,7 +128,7 @@ def test_a_huge_output_is_cut_to_the_cells_limit_with_a_line_saying_so():
 
 def test_a_notebook_keeps_its_limit_however_many_cells_print():
     nb = new_notebook(cells=[cell_printing(MAX_CELL_OUTPUT - 10_000) for _ in range(8)])
-    cells = InertNotebook().preprocess(nb, {})[0].cells
+    cells = InertNotebook()(nb, {})[0].cells
     sizes = [sum(len(o.get("text", "")) for o in cell.outputs) for cell in cells]
     assert MAX_NOTEBOOK_OUTPUT - 10_000 < sum(sizes) < MAX_NOTEBOOK_OUTPUT + 10_000
     assert [len(cell.outputs) for cell in cells[:3]] == [1, 1, 1]
@@ -139,6 +139,6 @@ def test_the_kits_own_notebooks_never_come_near_the_limits():
     for path in sorted((KIT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         before = [len(cell.get("outputs", [])) for cell in nb.cells]
-        cells = InertNotebook().preprocess(nb, {})[0].cells
+        cells = InertNotebook()(nb, {})[0].cells
         assert [len(cell.get("outputs", [])) for cell in cells] == before, path.name
         assert not any("output cut by the grader" in str(cell.get("outputs")) for cell in cells), path.name
