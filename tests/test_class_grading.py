@@ -170,12 +170,16 @@ def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser
     browser.find_element(By.LINK_TEXT, "Submission #1")  # the table has loaded
     browser.find_element(By.ID, "toggle_names").click()
     browser.find_element(By.LINK_TEXT, student).click()
+    wait = WebDriverWait(browser, 60, poll_frequency=1)
+    # The score boxes save only once the page's script has loaded the grades and comments.
+    wait.until(lambda driver: driver.execute_script(
+        "return typeof formgrader !== 'undefined' && formgrader.grades !== undefined && formgrader.grades.loaded"
+        " && formgrader.comments !== undefined && formgrader.comments.loaded"))
     score = browser.find_element(By.ID, question)
     score.clear()
     score.send_keys(str(points), Keys.TAB)
     text = browser.find_element(By.ID, f"{question}-comment")
     text.send_keys(comment, Keys.TAB)
-    wait = WebDriverWait(browser, 60, poll_frequency=1)
     wait.until(lambda driver: grades_of(course, student)[question][1] == points)  # the formgrader saved it
     wait.until(lambda driver: driver.execute_script("return jQuery.active === 0"))  # and the comment
     browser.refresh()  # what the formgrader shows now comes from the gradebook
