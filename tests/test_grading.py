@@ -4,6 +4,7 @@ Release and collect run on the kit's notebooks alone. The round trip needs the r
 reads the class of tests/graded_class.py, graded once per session (the solution, the blank
 release, each kind of wrong answer, right answers that differ from the reference).
 """
+import logging
 import csv
 import hashlib
 import os
@@ -218,3 +219,14 @@ def test_autograde_one_at_a_time_again_gives_the_same_grades(grades, graded_clas
     with export(course, tmp_path / "again.csv").open() as stream:
         rows = [row for row in csv.DictReader(stream) if row["student"] in again]
     assert rows == [row for row in grades if row["student"] in again]
+
+
+def test_a_release_that_gives_answers_away_is_deleted(tmp_path, monkeypatch, caplog):
+    from grading import release as release_module
+
+    monkeypatch.setattr(release_module, "strip_solutions", lambda folder: None)  # helpers/ keeps its solutions
+    course = tmp_path / "course"
+    with caplog.at_level(logging.ERROR, logger="grading"), pytest.raises(GradingError, match="gave answers away"):
+        release_module.release(course)
+    assert not step_dir(course, "release").exists() and not (course / f"{ASSIGNMENT}.zip").exists()
+    assert "BEGIN SOLUTION" in caplog.text, "the leaks are named"
