@@ -4,9 +4,9 @@ Release and collect run on the kit's notebooks alone. The round trip needs the r
 reads the class of tests/graded_class.py, graded once per session (the solution, the blank
 release, each kind of wrong answer, right answers that differ from the reference).
 """
-import logging
 import csv
 import hashlib
+import logging
 import os
 import shutil
 
