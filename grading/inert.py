@@ -7,6 +7,7 @@ into the page unescaped. Markdown, which the templates render themselves, goes t
 ``markdown_to_html``, the course's ``markdown2html`` filter: the HTML that Markdown makes is cleaned
 with the same allowlist.
 """
+import copy
 import json
 import re
 import uuid
@@ -55,7 +56,7 @@ class InertNotebook(Preprocessor):
     enabled = Bool(True)  # nbconvert runs a preprocessor only when it is enabled
 
     def preprocess(self, nb, resources):
-        nb.metadata = json.loads(json.dumps(NOTEBOOK_METADATA))
+        nb.metadata = copy.deepcopy(NOTEBOOK_METADATA)
         budget = [MAX_NOTEBOOK_OUTPUT]
         for cell in nb.cells:
             _clean_cell(cell, budget)

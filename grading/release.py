@@ -2,6 +2,7 @@
 import json
 import logging
 import shutil
+import traceback
 from pathlib import Path
 from string import Template
 
@@ -34,7 +35,8 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")
     released = step_dir(course, "release")
     if not (Path(course) / f"{ASSIGNMENT}.zip").is_file():
-        raise GradingError(f"no release in {released}: it gave answers away (named above), so it was deleted")
+        raise GradingError(f"no release in {released}: it gave answers away or could not be finished (named "
+                           "above), so it was deleted")
     log.info("released %s: %d notebooks, helpers/, README, requirements, check and hand-in scripts, no solution "
              "or hidden test in them; hand out %s.zip", released, len(list(released.glob("*.ipynb"))),
              Path(course) / ASSIGNMENT)
@@ -43,19 +45,21 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
 
 def finish_release(course):
     """What the kit adds to nbgrader's release: stripped helpers, the student files, the leak check and
-    the zip. A release that gives answers away is deleted, its zip too, and the leaks are logged.
+    the zip. A release that gives answers away, or that cannot be finished, is deleted, its zip too,
+    and why is logged.
 
     nbgrader runs it after generate_assignment (``course.configure``), and ignores what it raises.
     """
     released = step_dir(course, "release")
     archive = Path(course) / f"{ASSIGNMENT}.zip"
     archive.unlink(missing_ok=True)
-    strip_solutions(released / "helpers")
-    add_student_files(released)
     try:
+        strip_solutions(released / "helpers")
+        add_student_files(released)
         check_release(course)
-    except GradingError as error:
-        shutil.rmtree(released)
+    except Exception as error:  # noqa: BLE001: nbgrader would swallow it, and the release must not stay
+        log.debug("finishing the release failed:\n%s", traceback.format_exc())
+        shutil.rmtree(released, ignore_errors=True)
         log.error("%s; deleted %s", error, released)
         return
     shutil.make_archive(str(archive.with_suffix("")), "zip", released.parent, ASSIGNMENT)
