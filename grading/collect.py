@@ -1,5 +1,6 @@
 """Collect: copy each student's hand-in, a folder or a zip named by the student id, into ``submitted/``,
-read without trusting it (``unpack.py``) and repaired against the release (``repair.py``)."""
+read without trusting it (``unpack.py``), repaired against the release (``repair.py``) and cut down to
+what is graded: the assignment's notebooks, ``helpers/`` and the trained model."""
 import contextlib
 import logging
 import re
@@ -16,6 +17,7 @@ from .unpack import copy_folder, extract_zip, is_debris
 log = logging.getLogger(__name__)
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 NESTED_ZIPS = 3  # a zip of a zip of a zip at most
+MODEL = ("artifacts/unet.weights.h5", "artifacts/training.json")  # the trained model notebook 5 grades
 
 
 class BadHandIns(GradingError):
@@ -53,7 +55,8 @@ def collect(submissions, course=DEFAULT_COURSE):
 
 
 def collect_one(entry, course=DEFAULT_COURSE):
-    """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy, and repair it."""
+    """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy; repair it and
+    keep only what is graded."""
     target = step_dir(course, "submitted", _student(entry))
     with unpacked(entry) as (student, handed_in, left_out):
         if target.exists():
@@ -63,15 +66,42 @@ def collect_one(entry, course=DEFAULT_COURSE):
         log.warning("%s: %s", student, note)
     release = step_dir(course, "release")
     if release.is_dir():
-        ledger.set_repairs(course, student, left_out + repair(target, release))
+        repairs = repair(target, release)
     else:
+        repairs = []
         log.warning("%s: no release in %s, so the hand-in is collected unrepaired", student, course)
+    ledger.set_repairs(course, student, left_out + repairs + keep_graded(target, release))
     ledger.set_problem(course, student, "collect", None)
-    for needed in ("helpers", "artifacts/unet.weights.h5"):
+    for needed in ("helpers", MODEL[0]):
         if not (target / needed).exists():
             log.warning("%s: no %s in the hand-in; the questions that need it will score 0", student, needed)
     log.debug("collected %s from %s", student, entry)
     return student
+
+
+def keep_graded(folder, release):
+    """Delete from the collected hand-in ``folder`` all but the notebooks (the release's, when there is
+    one), ``helpers/`` and the trained model; return a note naming what was deleted that the release
+    does not hold.
+
+    Only these reach nbgrader's ``autograded/`` folder and the sandboxed kernels; repair has
+    already named (and reconciled) any other notebook."""
+    source = Path(release) if Path(release).is_dir() else Path(folder)
+    notebooks = {path.name for path in source.glob("*.ipynb")}
+    released = {path.relative_to(release).as_posix() for path in Path(release).rglob("*")}
+    dropped = []
+    for path in sorted(Path(folder).rglob("*"), reverse=True):  # a folder's files before the folder
+        name = path.relative_to(folder).as_posix()
+        if name in notebooks or name == "helpers" or name.startswith("helpers/") or name in (*MODEL, "artifacts"):
+            continue
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+            continue
+        path.unlink()
+        if name not in released and not (path.parent == Path(folder) and path.suffix.lower() == ".ipynb"):
+            dropped.append(name)
+    return [f"not graded, left out: {', '.join(sorted(dropped))}"] if dropped else []
 
 
 def preview(submissions, course=DEFAULT_COURSE):

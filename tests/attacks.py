@@ -201,14 +201,15 @@ if _ip is not None:
 
     _ip.events.register("pre_run_cell", _record)
 """
-# Files that would run before the kernel if the hand-in's folder were on sys.path or configured IPython.
+# Files that would run before the kernel if the hand-in's folder were on sys.path or configured IPython;
+# each leaves its name in ``builtins.SHADOW_RAN``. Collect leaves them out; the sandbox ignores them anyway.
 SHADOW_FILES = {
-    "ipykernel_launcher.py": "import sys\nprint('SHADOW-RAN launcher', file=sys.stderr)\n"
-                             "import os\nos.environ['IPYTHONDIR'] = os.path.join(os.getcwd(), '.ipython')\n"
+    "ipykernel_launcher.py": "import builtins, os\nbuiltins.SHADOW_RAN = 'launcher'\n"
+                             "os.environ['IPYTHONDIR'] = os.path.join(os.getcwd(), '.ipython')\n"
                              "from ipykernel import kernelapp\nkernelapp.launch_new_instance()\n",
-    ".ipython/profile_default/startup/00-forge.py": "print('SHADOW-RAN startup')\n",
-    "ipython_kernel_config.py": "c.InteractiveShellApp.exec_lines = ['print(\"SHADOW-RAN config\")']\n",
-    "ipython_config.py": "c.InteractiveShellApp.exec_lines = ['print(\"SHADOW-RAN config\")']\n",
+    ".ipython/profile_default/startup/00-forge.py": "import builtins\nbuiltins.SHADOW_RAN = 'startup'\n",
+    "ipython_kernel_config.py": "c.InteractiveShellApp.exec_lines = ['import builtins; builtins.SHADOW_RAN = \"kernel config\"']\n",
+    "ipython_config.py": "c.InteractiveShellApp.exec_lines = ['import builtins; builtins.SHADOW_RAN = \"config\"']\n",
 }
 # Using up the machine, within bounds so that the kernel goes on: processes, memory, disk. In the
 # kernels only, where its report reaches the notebook (the grader's other processes share the limits).

@@ -138,7 +138,6 @@ def _write_attacks(hand_ins, course, source, weights, untrained_weights, port):
     shutil.copytree(hand_ins / "wrong", hand_ins / "escape")
     escape = attacks.ESCAPE.format(course=str(course), kit=str(KIT), home=str(Path.home()), port=port)
     attacks.prepend_to_helpers(hand_ins / "escape", escape + attacks.EXFILTRATE + attacks.EXHAUST)
-    attacks.add_files(hand_ins / "escape", attacks.SHADOW_FILES)
     shutil.copytree(hand_ins / "blank", hand_ins / "stand_ins")
     attacks.rewrite_answers(hand_ins / "stand_ins", attacks.STAND_INS)
 

@@ -12,6 +12,7 @@ from grading import ledger
 from grading.collect import BadHandIns, collect, preview
 from grading.course import step_dir
 from grading.unpack import MAX_BYTES
+from tests import attacks
 
 SECRET = "the grader's secret"
 
@@ -32,10 +33,15 @@ def collected_text(course, student):
     return "\n".join(path.read_text(errors="ignore") for path in folder.rglob("*") if path.is_file())
 
 
+def collected_files(course, student):
+    folder = step_dir(course, "submitted", student)
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
 def assert_alice_collected(course):
-    released = {p.relative_to(step_dir(course, "release")) for p in step_dir(course, "release").rglob("*")}
-    assert {p.relative_to(step_dir(course, "submitted", "alice"))
-            for p in step_dir(course, "submitted", "alice").rglob("*")} == released
+    release = step_dir(course, "release")
+    graded = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.suffix == ".ipynb" or "helpers" in p.parts}
+    assert collected_files(course, "alice") == graded
 
 
 def test_links_and_special_files_in_a_folder_are_left_out_and_named(course, tmp_path):
@@ -94,6 +100,22 @@ def test_a_hand_in_over_the_size_limit_is_refused(course, tmp_path):
         collect(tmp_path / "hand_ins", course)
     assert not step_dir(course, "submitted", "mallory").exists()
     assert_alice_collected(course)
+
+
+def test_only_what_is_graded_is_collected(course, tmp_path):
+    hand_in = shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "mallory")
+    model = {"artifacts/unet.weights.h5": "weights", "artifacts/training.json": "{}"}
+    not_graded = {"artifacts/fast/unet.weights.h5": "fast weights", "data/2d_images/ID_0000_Z_0142.tif": "a CT slice",
+                  "notes.txt": "my notes", **attacks.SHADOW_FILES}
+    attacks.add_files(hand_in, {**model, **not_graded, "03_unet-Copy1.ipynb": "{}"})
+    assert collect(tmp_path / "hand_ins", course) == ["alice", "mallory"]
+    release = step_dir(course, "release")
+    notebooks = {p.name for p in release.glob("*.ipynb")}
+    helpers = {p.relative_to(release).as_posix() for p in (release / "helpers").rglob("*")}
+    assert collected_files(course, "mallory") == {*notebooks, "helpers", *helpers, "artifacts", *model}
+    assert f"not graded, left out: {', '.join(sorted(not_graded))}" in ledger.load(course)["mallory"]["repairs"]
+    assert_alice_collected(course)
+    assert ledger.load(course)["alice"]["repairs"] == [], "the release's own README.md, check.py... go without a note"
 
 
 def test_mac_and_editor_debris_is_ignored(course, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from grading.__main__ import main
 from grading.course import step_dir
 from grading.sandbox import INSTALL_HINT, SandboxedKernelManager, SandboxError, bwrap_path, python_roots
+from tests import attacks
 from tests.conftest import require_tool
 
 PROBE = """
@@ -99,6 +100,20 @@ def test_a_sandboxed_kernel_sees_only_its_submission(tmp_path, listener, synthet
     if os.getuid() == 0:
         assert seen["uid"] != 0 and seen["processes"] == SandboxedKernelManager.limits.processes
     assert not (submission / "x").exists() and not scratch.exists()
+
+
+def test_nothing_in_the_submission_runs_before_the_kernel(tmp_path, synthetic_dataset):
+    """An ipykernel_launcher.py, IPython start-up files and configuration in the submission never run,
+    even if collect let them through."""
+    require_tool("bwrap", "bubblewrap", "grading kernels run in a bubblewrap sandbox")
+    submission = tmp_path / "course" / "submitted" / "alice" / "lung_segmentation"
+    attacks.add_files(submission, attacks.SHADOW_FILES)
+    autograded = tmp_path / "course" / "autograded" / "alice" / "lung_segmentation"
+    autograded.mkdir(parents=True)
+    code = "import builtins, os; print(getattr(builtins, 'SHADOW_RAN', None), sorted(os.listdir('.')))"
+    printed, _ = run_in_sandbox(autograded, code, {**os.environ, "LUNGKIT_DATA": str(synthetic_dataset)})
+    # The launcher is there, but the kernel starts with -I; the configuration is not even copied.
+    assert printed == "None ['ipykernel_launcher.py']\n"
 
 
 def test_without_bubblewrap_grading_says_how_to_install_it(monkeypatch):
