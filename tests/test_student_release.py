@@ -44,6 +44,8 @@ def test_release_holds_readme_requirements_and_scripts(released_course):
     top = {p.name for p in released.iterdir()}
     notebooks = {p.name for p in (KIT / "notebooks").glob("*.ipynb")}
     assert top == notebooks | {"helpers", "README.md", "requirements.txt", *STUDENT_SCRIPTS}
+    handin = (released / "handin.py").read_text()
+    assert all(f'"{name}"' in handin for name in notebooks), "handin.py packs the released notebooks"
     kit_pins = (KIT / "requirements.txt").read_text().splitlines()
     assert (released / "requirements.txt").read_text().splitlines() == [p for p in kit_pins if "# tests only" not in p]
     assert any("# tests only" in pin for pin in kit_pins), "selenium drives the kit's browser test, not students' work"
@@ -66,12 +68,13 @@ def test_hand_in_zip_holds_what_is_graded_and_collect_takes_it(assignment, tmp_p
     (assignment / "helpers" / "__pycache__" / "data.cpython-311.pyc").write_bytes(b"")
     (assignment / ".ipynb_checkpoints").mkdir()
     (assignment / "finding-lungs-in-ct-data").mkdir()
+    (assignment / "scratch.ipynb").write_text("{}")  # the student's own notebook: not graded, not packed
     result = hand_in(assignment, "s1234567")
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(assignment / "s1234567.zip") as zipped:
         names = set(zipped.namelist())
     helpers = {f"helpers/{p.name}" for p in (assignment / "helpers").iterdir() if p.is_file()}
-    notebooks = {p.name for p in assignment.glob("*.ipynb")}
+    notebooks = {p.name for p in (KIT / "notebooks").glob("*.ipynb")}
     model = {"artifacts/unet.weights.h5", "artifacts/training.json", "artifacts/metrics.json"}
     assert names == notebooks | helpers | model
     hand_ins = tmp_path / "hand_ins"
@@ -90,6 +93,10 @@ def test_hand_in_zip_holds_what_is_graded_and_collect_takes_it(assignment, tmp_p
         ("fast model only", ["s1"], "only the fast-mode one"),
         ("fast model", ["s1"], "records a fast-mode run"),
         ("damaged notebook", ["s1"], "03_unet.ipynb is not a readable notebook"),
+        ("missing notebook", ["s1"], "03_unet.ipynb is missing from"),
+        ("renamed notebook", ["s1"], "03_unet.ipynb is missing, but 03_unet-Copy1.ipynb is here: only 03_unet.ipynb "
+                                     "is graded, so rename the notebook that holds your answers 03_unet.ipynb"),
+        ("duplicated notebook", ["s1"], "03_unet (1).ipynb beside 03_unet.ipynb: only 03_unet.ipynb is graded"),
         ("no helpers", ["s1"], "helpers is missing"),
         ("too large", ["s1"], "over 50 MB; its largest file is artifacts/unet.weights.h5"),
     ],
@@ -104,6 +111,12 @@ def test_hand_in_refuses_and_says_why(assignment, damage, args, message):
         write_model(artifacts, fast_mode=True)
     if damage == "damaged notebook":
         (assignment / "03_unet.ipynb").write_text('{"cells": [')
+    if damage == "missing notebook":
+        (assignment / "03_unet.ipynb").unlink()
+    if damage == "renamed notebook":
+        (assignment / "03_unet.ipynb").rename(assignment / "03_unet-Copy1.ipynb")
+    if damage == "duplicated notebook":
+        shutil.copy(assignment / "03_unet.ipynb", assignment / "03_unet (1).ipynb")
     if damage == "no helpers":
         shutil.rmtree(assignment / "helpers")
     if damage == "too large":

@@ -4,8 +4,8 @@
 
 The zip holds the notebooks, helpers/ and the fully trained model in artifacts/ (weights,
 training.json, metrics.json), nothing else: no dataset, caches, checkpoints or fast-mode model.
-It refuses, saying why, a missing or damaged notebook, a missing or fast-mode model and a zip
-over the size limit.
+It refuses, saying why, a missing, renamed, duplicated or damaged notebook, a missing or fast-mode
+model and a zip over the size limit.
 """
 import argparse
 import json
@@ -16,6 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+NOTEBOOKS = ("01_data.ipynb", "02_augmentation.ipynb", "03_unet.ipynb", "04_training.ipynb", "05_evaluation.ipynb")
 MODEL = ("unet.weights.h5", "training.json")
 OPTIONAL = ("metrics.json",)
 SKIPPED = ("__pycache__", ".ipynb_checkpoints")
@@ -65,18 +66,29 @@ def hand_in(student_id, out=HERE, folder=HERE):
 
 
 def notebooks(folder):
-    """The assignment's notebooks, each checked to be a readable notebook."""
-    found = sorted(folder.glob("[0-9]*.ipynb"))
-    if not found:
-        raise HandInError(f"no notebooks in {folder}: run handin.py from the assignment folder")
-    for path in found:
+    """The five notebooks of the assignment, each checked to be a readable notebook. Refuses a
+    missing one, and a second notebook beside one (``03_unet-Copy1.ipynb``): only the released
+    names are graded."""
+    present = sorted(path.name for path in folder.glob("*.ipynb"))
+    for name in NOTEBOOKS:
+        others = [other for other in present if other != name and other[:3] == name[:3]]
+        if name not in present:
+            if others:
+                raise HandInError(f"{name} is missing, but {' and '.join(others)} is here: only {name} is graded, "
+                                  f"so rename the notebook that holds your answers {name}")
+            raise HandInError(f"{name} is missing from {folder}: restore it from your backup, or from the release zip "
+                              "(its answers are then empty), and run handin.py from the assignment folder")
+        if others:
+            raise HandInError(f"{' and '.join(others)} beside {name}: only {name} is graded; make sure your answers "
+                              f"are in {name}, then delete or move the other copy out of this folder")
+    for name in NOTEBOOKS:
         try:
-            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            cells = json.loads((folder / name).read_text(encoding="utf-8"))["cells"]
         except (ValueError, KeyError, TypeError) as error:
-            raise HandInError(f"{path.name} is not a readable notebook ({error}): restore it from your last good copy")
+            raise HandInError(f"{name} is not a readable notebook ({error}): restore it from your last good copy")
         if not isinstance(cells, list):
-            raise HandInError(f"{path.name} has no list of cells: restore it from your last good copy")
-    return found
+            raise HandInError(f"{name} has no list of cells: restore it from your last good copy")
+    return [folder / name for name in NOTEBOOKS]
 
 
 def helpers(folder):
