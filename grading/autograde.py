@@ -18,6 +18,7 @@ from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Grad
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
+from .evidence import grader_dataset
 from .verdicts import split_test, visible
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,9 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     (trusted hand-ins only) runs the kernels without bubblewrap, and says so. ``jobs``
     submissions are graded at once, each job's kernels on their own share of the CPU cores.
     """
-    check_isolation()
+    check_grader(sandbox)
     check_test_cells(course)
-    if sandbox:
-        try:
-            bwrap_path()
-        except SandboxError as error:
-            raise GradingError(f"refusing to autograde without a sandbox: {error}") from None
-    else:
+    if not sandbox:
         log.warning("WARNING: --no-sandbox: student code runs with your rights and can read and change the course")
     if students is None:
         students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
@@ -144,6 +140,18 @@ def check_test_cells(course):
     if problems:
         raise GradingError("test cells the autograder cannot judge; fix them in notebooks/ and release again:\n"
                            + "\n".join(problems))
+
+
+def check_grader(sandbox=True):
+    """What every hand-in needs of the grader: GradingError naming what is missing, so that nothing is
+    graded without it. The dataset's folder goes to ``LUNGKIT_DATA``, where the kernels find it."""
+    check_isolation()
+    if sandbox:
+        try:
+            bwrap_path()
+        except SandboxError as error:
+            raise GradingError(f"refusing to grade without a sandbox: {error}") from None
+    os.environ["LUNGKIT_DATA"] = str(grader_dataset())
 
 
 def check_isolation():

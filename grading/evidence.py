@@ -32,16 +32,24 @@ NOT_EXPORTED = {"untrained": "U_Net(base_filters=8) of your helpers/ could not b
                 "trained": "no trained model: artifacts/ could not be loaded with your helpers/"}
 
 
+def grader_dataset():
+    """The grader's verified copy of the dataset; GradingError saying how to get it when there is none."""
+    from helpers.dataset import DatasetError, find_dataset
+
+    try:
+        return find_dataset(download=False)
+    except DatasetError as error:
+        raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error} "
+                           "(python -c 'from helpers.dataset import find_dataset; find_dataset()' downloads it)"
+                           ) from None
+
+
 @functools.cache
 def reference():
     """``{name: array}`` for DATA_NAMES: the dataset loaded by the kit's reference ``load_data``."""
     from helpers.data import load_data
-    from helpers.dataset import DatasetError, find_dataset
 
-    try:
-        data = find_dataset(download=False)
-    except DatasetError as error:
-        raise GradingError(f"the grader needs the dataset to compute its references: {error}") from None
+    data = grader_dataset()
     splits = load_data(data / "2d_images", data / "2d_masks")
     return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
 

@@ -4,7 +4,7 @@ import logging
 import traceback
 
 from . import ledger
-from .autograde import autograde
+from .autograde import autograde, check_grader
 from .collect import BadHandIns, collect, preview
 from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
 from .feedback import feedback
@@ -31,6 +31,8 @@ def run(args, log_file):
             for repair in repairs:
                 log.info("    %s", repair)
         return 0
+    if args.step in ("grade", "all"):
+        check_grader(args.sandbox)  # before anything is collected
     actions = {
         "collect": lambda: collect_reporting(args.submissions, args.course),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,

@@ -18,6 +18,7 @@ from nbgrader.preprocessors import GetGrades
 from traitlets.config import Config
 
 from grading import autograde as autograde_module
+from grading.__main__ import main
 from grading.autograde import autograde, check_isolation
 from grading.collect import MODEL, collect
 from grading.course import ASSIGNMENT, KIT, GradingError, course_api, step_dir
@@ -129,6 +130,18 @@ def test_collect_names_bad_hand_ins_and_collects_the_others(course, tmp_path):
     assert "erin: no notebooks" in str(error.value)
     assert "frank.txt: a hand-in is a folder or a .zip" in str(error.value)
     assert (step_dir(target, "submitted", "alice") / "01_data.ipynb").is_file()
+
+
+def test_grade_refuses_to_start_without_the_dataset(course, tmp_path, monkeypatch, capfd):
+    """Not a class graded 26 of 100 for the grader's missing data: nothing is collected or graded."""
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "alice")
+    monkeypatch.delenv("LUNGKIT_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty_cache"))
+    assert main(["--course", str(course), "grade", str(tmp_path / "hand_ins")]) == 1
+    console = capfd.readouterr().err
+    assert "error: refusing to grade without the dataset, which every hand-in is graded on: no dataset in" in console
+    assert "set LUNGKIT_DATA to the folder that holds 2d_images/ and 2d_masks/" in console
+    assert not (course / "submitted").exists() and not (course / "grades.csv").exists()
 
 
 def test_grading_kernels_cannot_import_the_instructors_helpers(monkeypatch):

@@ -116,11 +116,16 @@ def test_nothing_in_the_submission_runs_before_the_kernel(tmp_path, synthetic_da
     assert printed == "None ['ipykernel_launcher.py']\n"
 
 
-def test_without_bubblewrap_grading_says_how_to_install_it(monkeypatch):
+def test_without_bubblewrap_grading_says_how_to_install_it(released_course, tmp_path, monkeypatch, capfd):
+    course = shutil.copytree(released_course, tmp_path / "course")
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "alice")
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(SandboxError, match="apt-get install bubblewrap") as error:
         bwrap_path()
     assert str(error.value) == INSTALL_HINT and "--no-sandbox" in INSTALL_HINT
+    assert main(["--course", str(course), "grade", str(tmp_path / "hand_ins")]) == 1
+    assert f"error: refusing to grade without a sandbox: {INSTALL_HINT}" in capfd.readouterr().err
+    assert not (course / "submitted").exists(), "refused before anything is collected"
 
 
 def test_no_sandbox_grades_and_says_so_in_the_summary_and_the_grades(released_course, real_dataset, tmp_path, capfd):
