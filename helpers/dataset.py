@@ -95,11 +95,12 @@ def _kaggle_api():
             api.authenticate()
         except (Exception, SystemExit) as error:  # the client exits when it finds no token
             raise DatasetError(
-                "Kaggle credentials not found, so the dataset cannot be downloaded. Create an API "
-                "token at https://www.kaggle.com/settings/api and save it as ~/.kaggle/access_token "
-                "(or set KAGGLE_API_TOKEN, or put kaggle.json in ~/.kaggle), or download "
+                f"Kaggle credentials not found ({type(error).__name__} from the Kaggle client), so the dataset "
+                "cannot be downloaded. Create an API token at https://www.kaggle.com/settings/api and save it as "
+                "~/.kaggle/access_token (Windows: C:\\Users\\<you>\\.kaggle\\access_token), or set the "
+                "environment variable KAGGLE_API_TOKEN to it (on Colab: a secret of that name). Or download "
                 f"{KAGGLE_DATASET} yourself and set {DATA_ENV} to its folder"
-            ) from error
+            ) from None  # the client's own traceback says less than this
     return api
 
 

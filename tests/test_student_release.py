@@ -126,6 +126,25 @@ def test_hand_in_refuses_and_says_why(assignment, damage, args, message):
     assert not list(assignment.glob("*.zip*")), "no zip, not even a partial one"
 
 
+def test_self_check_without_data_or_kaggle_token_says_so_first(assignment, tmp_path):
+    """The cause, once, with the fix: not a NameError from each question that needed the data."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("KAGGLE_", "LUNGKIT_", "XDG_"))}
+    environment["HOME"] = str(tmp_path / "home")  # no ~/.kaggle, no cached copy of the data
+    result = subprocess.run([sys.executable, "check.py"], cwd=assignment, env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert result.stderr.startswith("the notebooks cannot run without the data: Kaggle credentials not found"), \
+        result.stderr
+    assert "~/.kaggle/access_token" in result.stderr and "KAGGLE_API_TOKEN" in result.stderr
+    assert "Error" not in result.stderr.replace("Error from the Kaggle client", ""), "no traceback"
+    environment["LUNGKIT_DATA"] = str(tmp_path / "nowhere")
+    result = subprocess.run([sys.executable, "check.py"], cwd=assignment, env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stderr.startswith(f"the notebooks cannot run without the data: dataset folder {tmp_path / 'nowhere'} "
+                                    "does not exist: point LUNGKIT_DATA"), result.stderr
+
+
 def test_self_check_tells_passed_failed_and_not_attempted_apart():
     spec = importlib.util.spec_from_file_location("check", KIT / "grading" / "student" / "check.py")
     check = importlib.util.module_from_spec(spec)

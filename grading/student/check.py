@@ -2,13 +2,15 @@
 
     python check.py [--timeout SECONDS]
 
-Runs the five notebooks in order on a copy of this folder, in fast mode (LUNGKIT_FAST=1: a small
+First finds the data (downloading it when needed) and stops, saying what to do, when it cannot.
+Then runs the five notebooks in order on a copy of this folder, in fast mode (LUNGKIT_FAST=1: a small
 U-Net trained for 10 epochs), so your notebooks and artifacts/ stay as they are. Notebook 5 tests
 your fully trained model from artifacts/ when there is one, else the fast one. Prints one line per
 question: passed, FAILED with the error, or not attempted (the code it checks, or code before it,
 still raises NotImplementedError). Exits 0 only when every test passes.
 """
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -37,6 +39,9 @@ def main(argv=None):
     notebooks = sorted(HERE.glob("[0-9]*.ipynb"))
     if not notebooks or not (HERE / "helpers").is_dir():
         sys.exit(f"{HERE} holds no notebooks or no helpers/: run check.py from the assignment folder")
+    data_problem = dataset_problem()
+    if data_problem:
+        sys.exit(f"the notebooks cannot run without the data: {data_problem}")
     os.environ["LUNGKIT_FAST"] = "1"
     for name in ("LUNGKIT_GRADING", "LUNGKIT_ARTIFACTS"):
         os.environ.pop(name, None)
@@ -58,6 +63,18 @@ def main(argv=None):
         print("note: artifacts/ holds no fully trained model, so notebook 5 was tested on the fast one;"
               " run notebook 4 in full before you hand in")
     return status
+
+
+def dataset_problem():
+    """Why the notebooks would not find the dataset (after trying to download it), or None."""
+    spec = importlib.util.spec_from_file_location("lungkit_dataset", HERE / "helpers" / "dataset.py")
+    dataset = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dataset)  # not the helpers package, whose imports take seconds
+    try:
+        os.environ[dataset.DATA_ENV] = str(dataset.find_dataset())
+    except dataset.DatasetError as error:
+        return str(error)
+    return None
 
 
 def copy_assignment(scratch):
