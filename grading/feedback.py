@@ -1,5 +1,6 @@
 """Feedback: nbgrader's HTML feedback per student, checked to hold no hidden test, with the repairs
-made to the hand-in listed at the top of each page."""
+made to the hand-in listed at the top of each page and the answers still to be graded by hand shown
+as pending, not as 0 points."""
 import html
 import logging
 import re
@@ -7,12 +8,15 @@ import shutil
 import traceback
 from pathlib import Path
 
+from nbgrader.api import Gradebook
+
 from . import ledger
 from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, step_dir
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
 BODY = re.compile(r"<body[^>]*>")
+PENDING = "pending, to be graded by hand"
 
 
 def feedback(course=DEFAULT_COURSE):
@@ -60,6 +64,7 @@ def finish_feedback(course, student):
             log.debug("%s: hidden tests in feedback:\n%s", student, describe(leaks))
             problem = f"it showed {len(leaks)} hidden-test line(s), so it is deleted (they are in the grading log)"
         else:
+            _mark_pending(folder, _pending(course, student))
             _list_repairs(folder, ledger.load(course).get(student, {}).get("repairs", []))
             problem = None
     except Exception as error:  # noqa: BLE001: nbgrader would swallow it; the ledger names it
@@ -76,6 +81,35 @@ def _keep_pages_only(folder):
             shutil.rmtree(path)
         elif path.suffix != ".html":
             path.unlink()
+
+
+def _pending(course, student):
+    """``{notebook: {grade_id: points}}``: the answers of ``student`` that still need grading by hand."""
+    coursedir = course_api(course).coursedir
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        return {notebook.name: {grade.name: grade.max_score for grade in notebook.grades if grade.needs_manual_grade}
+                for notebook in submission.notebooks}
+
+
+def _mark_pending(folder, pending):
+    """On each page, show the answers in ``pending`` as pending where nbgrader shows them scored 0, and
+    say at the top how many points are still to come."""
+    for notebook, answers in pending.items():
+        page = folder / f"{notebook}.html"
+        if not answers or not page.is_file():
+            continue
+        text = page.read_text()
+        for grade_id, points in answers.items():
+            name, label = re.escape(html.escape(grade_id)), f"{PENDING}, {points:g} points"
+            # The list at the top, then the answer's own heading.
+            text = re.sub(rf'(href="#{name}">[^<]*</a> \()Score: [\d.]+ / [\d.]+', rf"\g<1>{label}", text, count=1)
+            text = re.sub(rf'(<a name="{name}"></a>.*?)Score: [\d.]+ / [\d.]+', rf"\g<1>Score: {label}", text,
+                          count=1, flags=re.DOTALL)
+        note = (f'<div class="lungkit-pending" style="border:1px solid #369;padding:0.5em 1em;margin:1em">'
+                f"<b>{len(answers)} answer(s) worth {sum(answers.values()):g} points are still to be graded by "
+                "hand</b>: the notebook's score below counts them as 0 until then.</div>")
+        page.write_text(BODY.sub(lambda body: body.group(0) + note, text, count=1))
 
 
 def _list_repairs(folder, repairs):

@@ -208,7 +208,8 @@ SHADOW_FILES = {
                              "os.environ['IPYTHONDIR'] = os.path.join(os.getcwd(), '.ipython')\n"
                              "from ipykernel import kernelapp\nkernelapp.launch_new_instance()\n",
     ".ipython/profile_default/startup/00-forge.py": "import builtins\nbuiltins.SHADOW_RAN = 'startup'\n",
-    "ipython_kernel_config.py": "c.InteractiveShellApp.exec_lines = ['import builtins; builtins.SHADOW_RAN = \"kernel config\"']\n",
+    "ipython_kernel_config.py":
+        "c.InteractiveShellApp.exec_lines = ['import builtins; builtins.SHADOW_RAN = \"kernel config\"']\n",
     "ipython_config.py": "c.InteractiveShellApp.exec_lines = ['import builtins; builtins.SHADOW_RAN = \"config\"']\n",
 }
 # Using up the machine, within bounds so that the kernel goes on: processes, memory, disk. In the

@@ -11,7 +11,7 @@ import pytest
 
 from grading import ledger
 from grading.course import KIT, step_dir
-from grading.feedback import feedback
+from grading.feedback import PENDING, feedback
 from grading.grades import CANVAS_ASSIGNMENT, CANVAS_STUDENT, export
 from tests.conftest import grades_of
 from tests.graded_class import DAMAGED, KERNEL_LINE, LINKS, LOST, NOT_IN_ROSTER, REFUSED, graded_students
@@ -163,6 +163,9 @@ def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser
 
     course, base, token = formgrader
     student, notebook, question, points, comment = MANUAL
+    page = step_dir(course, "feedback", student) / f"{notebook}.html"
+    pending = f'href="#{question}">Written response</a> ({PENDING}, 6 points)'
+    assert pending in page.read_text(), "before it is graded by hand, the answer is pending, not 0"
     browser.get(f"{base}/formgrader?token={token}")
     browser.find_element(By.LINK_TEXT, "Manual Grading").click()
     browser.find_element(By.LINK_TEXT, "lung_segmentation").click()
@@ -192,8 +195,8 @@ def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser
     print("formgrader screenshot:", SCREENSHOT)
 
     feedback(course)
-    page = (step_dir(course, "feedback", student) / f"{notebook}.html").read_text()
-    assert comment in page and f"{points:g} / 6" in page.replace(".0 ", " ")
+    text = page.read_text()
+    assert comment in text and f"{points:g} / 6" in text.replace(".0 ", " ") and pending not in text
     export(course)
     row = next(row for row in read_csv(course / "grades.csv") if (row["student"], row["question"]) == (student, question))
     assert (float(row["score"]), row["needs_manual_grade"]) == (points, "False")

@@ -40,7 +40,8 @@ def collected_files(course, student):
 
 def assert_alice_collected(course):
     release = step_dir(course, "release")
-    graded = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.suffix == ".ipynb" or "helpers" in p.parts}
+    graded = {p.relative_to(release).as_posix() for p in release.rglob("*")
+              if p.suffix == ".ipynb" or "helpers" in p.parts}
     assert collected_files(course, "alice") == graded
 
 
