@@ -1,6 +1,7 @@
 """Release: the student version of the assignment, from ``notebooks/`` and ``helpers/``, checked for leaks."""
 import json
 import logging
+import re
 import shutil
 import traceback
 from pathlib import Path
@@ -74,9 +75,10 @@ def add_student_files(released):
 
 
 def student_requirements():
-    """The kit's pinned requirements less the lines marked ``# tests only``, which students never need."""
+    """The kit's pinned requirements less the lines marked ``# tests only`` or ``# instructors only``
+    (nbgrader: its Jupyter extensions are the instructor's tools), which students never need."""
     lines = (KIT / "requirements.txt").read_text().splitlines(keepends=True)
-    return "".join(line for line in lines if "# tests only" not in line)
+    return "".join(line for line in lines if not re.search(r"# (tests|instructors) only", line))
 
 
 def student_readme(benchmark=BENCHMARK):

@@ -1,6 +1,7 @@
 """The student path end to end, as a student and an instructor would walk it.
 
-Release; set up a fresh venv with the two commands of the student README; self-check the blank
+Release; set up a fresh venv with the two commands of the student README; start its Jupyter Lab
+(no nbgrader instructor tools there); self-check the blank
 release (every question not attempted, non-zero exit); put the solution in and self-check again
 (every question passes); build the hand-in zip; then the instructor collects and autogrades it
 and it scores what the solution scores. The fast-trained weights stand in for a full run of
@@ -10,10 +11,13 @@ import csv
 import json
 import os
 import re
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 
 import nbformat
@@ -53,6 +57,36 @@ def run(command, folder, timings, step):
     return result
 
 
+def student_jupyter(folder, tmp_path):
+    """Start the student's Jupyter Lab (README: ``.venv/bin/jupyter lab``) on 127.0.0.1; return the lab
+    extensions it enables and its log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base, token, log = f"http://127.0.0.1:{port}", secrets.token_hex(16), tmp_path / "jupyter.log"
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter_config")}  # not the grader's own
+    server = subprocess.Popen([str(folder / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root",
+                               "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+                               f"--IdentityProvider.token={token}"],
+                              cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/lab/api/extensions?token={token}", timeout=2) as response:
+                    found = json.load(response)
+                break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                time.sleep(0.5)
+        else:
+            raise AssertionError(f"the student's Jupyter Lab did not start in a minute:\n{log.read_text()}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    extensions = found[0] if found and isinstance(found[0], list) else found  # [extensions, metadata] or a list
+    return [extension["name"] for extension in extensions if extension.get("enabled")], log.read_text()
+
+
 def test_student_path(released_course, fast_weights, tmp_path):
     timings = {}
     released = step_dir(released_course, "release")
@@ -66,6 +100,9 @@ def test_student_path(released_course, fast_weights, tmp_path):
     size = subprocess.run(["du", "-sm", folder / ".venv"], capture_output=True, text=True).stdout.split()[0]
     print(f"student venv: {size} MB")
     python = str(folder / ".venv" / "bin" / "python")
+    extensions, log = student_jupyter(folder, tmp_path)
+    assert extensions and not [name for name in extensions if "nbgrader" in name], extensions
+    assert "nbgrader" not in log, "no instructor tools, no 'No nbgrader_config.py file found'"
 
     blank = run([python, "check.py"], folder, timings, "self-check, blank release")
     assert blank.returncode != 0

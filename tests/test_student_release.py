@@ -6,6 +6,7 @@ read here); the full student path, with training and grading, is tests/test_stud
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,9 @@ def test_release_holds_readme_requirements_and_scripts(released_course):
     handin = (released / "handin.py").read_text()
     assert all(f'"{name}"' in handin for name in notebooks), "handin.py packs the released notebooks"
     kit_pins = (KIT / "requirements.txt").read_text().splitlines()
-    assert (released / "requirements.txt").read_text().splitlines() == [p for p in kit_pins if "# tests only" not in p]
-    assert any("# tests only" in pin for pin in kit_pins), "selenium drives the kit's browser test, not students' work"
+    student_pins = (released / "requirements.txt").read_text().splitlines()
+    assert student_pins == [p for p in kit_pins if "# tests only" not in p and "# instructors only" not in p]
+    assert not [pin for pin in student_pins if pin.startswith(("nbgrader", "selenium", "pytest", "nbval"))]
     readme = (released / "README.md").read_text()
     assert readme == student_readme() and "$" not in readme, "every placeholder filled"
     for recipe in RECIPES:
@@ -58,6 +60,28 @@ def test_release_holds_readme_requirements_and_scripts(released_course):
     with zipfile.ZipFile(released_course / f"{ASSIGNMENT}.zip") as zipped:
         names = {name.rstrip("/") for name in zipped.namelist()}
     assert {f"{ASSIGNMENT}/{name}" for name in top} <= names, "the zip to hand out holds the release folder"
+
+
+# What the release's texts may name that the release itself does not hold: what the student makes
+# (.venv, artifacts/, the hand-in), the data and its Kaggle id, and Colab's Drive.
+MADE_LATER = {".venv", "artifacts", "YOUR_STUDENT_ID.zip", "scratch.ipynb", "03_unet-Copy1.ipynb", "2d_images",
+              "2d_masks", "lung_stats.csv", "metrics.json", "lung_segmentation.zip", "kmader", "Drive"}
+PATH_LIKE = re.compile(r"^[\w.-]+(/[\w.-]*)+$|^[\w.-]+\.(py|ipynb|txt|md|csv|json|h5|zip|yml|cfg|toml)$")
+
+
+def test_release_texts_name_only_what_the_release_has(released_course):
+    """No `make`, no benchmarks/ or tests/: the student's README and notebooks speak of the release."""
+    released = step_dir(released_course, "release")
+    texts = {"README.md": (released / "README.md").read_text()}
+    for path in sorted(released.glob("*.ipynb")):
+        texts[path.name] = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    has = {path.name for path in released.iterdir()} | MADE_LATER
+    for name, text in texts.items():
+        for quoted in re.findall(r"`([^`\n]+)`", text):
+            words = quoted.replace("\\", "/").split()
+            assert not {"make", "pytest"} & set(words), f"{name}: `{quoted}`, a command of the kit's"
+            for word in filter(PATH_LIKE.match, words):
+                assert word.split("/")[0] in has, f"{name}: `{quoted}` names {word}, which the release lacks"
 
 
 def test_hand_in_zip_holds_what_is_graded_and_collect_takes_it(assignment, tmp_path):
