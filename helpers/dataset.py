@@ -3,8 +3,8 @@
 The dataset folder holds ``2d_images/`` and ``2d_masks/`` (267 TIFF slices
 each, same names) and ``lung_stats.csv``. ``find_dataset`` looks for it in
 this order: an explicit path, the environment variable ``LUNGKIT_DATA``, the
-per-user cache folder, and finally a download with the Kaggle client into
-that cache. Whatever it finds is checked against the sha256 manifest that
+cache folder (``LUNGKIT_CACHE``, else the per-user one), and finally a download
+with the Kaggle client into that cache. Whatever it finds is checked against the sha256 manifest that
 ships with the kit.
 """
 import contextlib
@@ -18,6 +18,7 @@ from pathlib import Path
 
 KAGGLE_DATASET = "kmader/finding-lungs-in-ct-data"
 DATA_ENV = "LUNGKIT_DATA"
+CACHE_ENV = "LUNGKIT_CACHE"
 IMAGE_SUBDIR = "2d_images"
 MASK_SUBDIR = "2d_masks"
 MANIFEST = Path(__file__).with_name("dataset.sha256")
@@ -28,7 +29,10 @@ class DatasetError(RuntimeError):
 
 
 def cache_dir():
-    """Per-user cache folder for the dataset (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    """Where the dataset is downloaded: under ``$LUNGKIT_CACHE`` (the Colab cell sets it to a folder in
+    Drive), else the per-user cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser() / "finding-lungs-in-ct-data"
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(root) / "lung-seg-kit" / "finding-lungs-in-ct-data"
 

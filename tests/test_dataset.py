@@ -94,6 +94,15 @@ def test_download_unpacks_and_verifies_into_the_cache(fake_kaggle, synthetic_dat
     assert find_dataset(manifest=synthetic_dataset / "manifest.sha256") == folder
 
 
+def test_lungkit_cache_puts_the_download_there(fake_kaggle, synthetic_dataset, tmp_path, monkeypatch):
+    """The Colab cell sets LUNGKIT_CACHE to a folder in Drive, so the data survives a reconnect."""
+    monkeypatch.delenv("LUNGKIT_DATA", raising=False)
+    monkeypatch.setenv("LUNGKIT_CACHE", str(tmp_path / "MyDrive" / "lung_segmentation_data"))
+    folder = find_dataset(manifest=synthetic_dataset / "manifest.sha256")
+    assert folder == tmp_path / "MyDrive" / "lung_segmentation_data" / "finding-lungs-in-ct-data"
+    assert (folder / "2d_masks").is_dir()
+
+
 def test_download_without_credentials_says_how_to_get_them(fake_kaggle, tmp_path):
     fake_kaggle.authenticated = False
     with pytest.raises(DatasetError, match="Kaggle credentials not found"):

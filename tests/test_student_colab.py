@@ -1,11 +1,14 @@
 """The notebooks on Colab, tested without Colab.
 
 Colab is stood in for by a fake ``google.colab.userdata`` holding the student's Kaggle token, a
-Python 3.12 venv with a TensorFlow other than the kit's pin and no Kaggle client (as Colab's), and
-a ``/content`` folder with the release zip in a mounted ``drive/MyDrive``. The five notebooks then
-run in fast mode from there, each on a fresh kernel.
+venv with Colab's Python and package versions (``COLAB_RUNTIME``), and a ``/content`` folder with
+the release zip deep in a mounted ``drive/MyDrive``. The five notebooks then run in fast mode from
+there, each on a fresh kernel; the student hands in from Colab, and the kit's grader, on the kit's
+own versions, grades that hand-in: the model crosses from Colab's Keras to the grader's.
 """
+import csv
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -31,10 +34,13 @@ def get(key):
         raise SecretNotFoundError(key)
     return SECRETS[key]
 '''
-# Colab's own packages: a TensorFlow that is not the kit's pin, and no Kaggle client.
-COLAB_TENSORFLOW = "2.20.0"
-COLAB_PACKAGES = [f"tensorflow-cpu=={COLAB_TENSORFLOW}", "opencv-python-headless", "scipy", "matplotlib",
-                  "ipykernel", "nbclient", "nbformat"]
+# Colab's runtime as its published runtime list gives it (2026-08): Python and the packages the kit
+# uses, which the stand-in installs at these versions (TensorFlow's CPU build of the same version).
+COLAB_RUNTIME = {"date": "2026-08", "python": "3.13",
+                 "packages": {"tensorflow-cpu": "2.20.0", "keras": "3.13.2", "numpy": "2.1.3", "kaggle": "2.0.2"}}
+COLAB_PACKAGES = [*(f"{name}=={version}" for name, version in COLAB_RUNTIME["packages"].items()),
+                  "opencv-python-headless", "scipy", "matplotlib", "ipykernel", "nbclient", "nbformat"]
+STUDENT = "s7654321"
 RUN_NOTEBOOKS = """import sys
 from pathlib import Path
 import nbformat
@@ -60,12 +66,6 @@ def python(version):
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-def kaggle_pin():
-    """The Kaggle client's version in requirements.txt."""
-    return next(line.split("==")[1].strip() for line in (KIT / "requirements.txt").read_text().splitlines()
-                if line.startswith("kaggle=="))
 
 
 def fake_colab(folder):
@@ -107,22 +107,24 @@ def test_without_drive_the_colab_cell_unpacks_into_content_and_warns(released_co
     assert result.stdout.splitlines()[-1] == f"{content / ASSIGNMENT} {TOKEN}"
 
 
-def test_notebooks_run_on_colab_from_the_release_zip(released_course, real_dataset, tmp_path):
+def test_notebooks_run_on_colab_and_its_hand_in_is_graded(released_course, real_dataset, tmp_path):
     venv = tmp_path / "colab-venv"
-    subprocess.run([python("3.12"), "-m", "venv", str(venv)], check=True)
+    subprocess.run([python(COLAB_RUNTIME["python"]), "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *COLAB_PACKAGES], check=True)
 
-    # The solution, packed as the release zip, uploaded to a mounted Drive.
+    # The solution, packed as the release zip, uploaded two folders down in a mounted Drive, beside
+    # a second upload that the browser named "lung_segmentation (1).zip" (cut off: not a zip).
     content = tmp_path / "content"
-    drive = content / "drive" / "MyDrive"
+    uploads = content / "drive" / "MyDrive" / "Courses" / "DL"
     solution = shutil.copytree(step_dir(released_course, "release"), tmp_path / "pack" / ASSIGNMENT)
     source = step_dir(released_course, "source")
     for notebook in source.glob("*.ipynb"):
         shutil.copy2(notebook, solution)
     shutil.rmtree(solution / "helpers")
     shutil.copytree(source / "helpers", solution / "helpers")
-    drive.mkdir(parents=True)
-    shutil.make_archive(drive / ASSIGNMENT, "zip", solution.parent, ASSIGNMENT)
+    uploads.mkdir(parents=True)
+    shutil.make_archive(uploads / ASSIGNMENT, "zip", solution.parent, ASSIGNMENT)
+    (uploads / f"{ASSIGNMENT} (1).zip").write_bytes(b"PK\x03\x04 cut off")
 
     # The student uploads the notebooks into Colab; each starts in /content.
     uploaded = tmp_path / "uploaded"
@@ -131,7 +133,8 @@ def test_notebooks_run_on_colab_from_the_release_zip(released_course, real_datas
         shutil.copy2(notebook, uploaded)
     first = uploaded / "01_data.ipynb"
     notebook = nbformat.read(first, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell("import os; print(os.getcwd(), os.environ['KAGGLE_API_TOKEN'])"))
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import os; print(os.getcwd(), os.environ['KAGGLE_API_TOKEN'], os.environ['LUNGKIT_CACHE'])"))
     nbformat.write(notebook, first)
 
     env = {**os.environ, "PYTHONPATH": str(fake_colab(tmp_path / "fake")), "LUNGKIT_FAST": "1",
@@ -144,19 +147,38 @@ def test_notebooks_run_on_colab_from_the_release_zip(released_course, real_datas
     subprocess.run([str(venv / "bin" / "python"), str(tmp_path / "run.py"), str(content), str(executed), *notebooks],
                    env=env, check=True)
 
-    folder = drive / ASSIGNMENT
+    folder = uploads / ASSIGNMENT
     for path in sorted(executed.glob("*.ipynb")):
         cells = nbformat.read(path, as_version=4).cells
         errors = [f"{o.ename}: {o.evalue}" for c in cells for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"{path.name} on Colab: {errors}"
-        installed = f"kaggle=={kaggle_pin()}" if path.name == "01_data.ipynb" else "nothing"
-        assert f"Colab: working in {folder}; installed {installed}" in outputs(cells[1]), outputs(cells[1])
+        assert f"Colab: working in {folder}; installed nothing" in outputs(cells[1]), outputs(cells[1])
         assert "WARNING" not in outputs(cells[1])
     probe = nbformat.read(executed / "01_data.ipynb", as_version=4).cells[-1]
-    assert outputs(probe) == f"{folder} {TOKEN}\n"
+    assert outputs(probe) == f"{folder} {TOKEN} {uploads / 'lung_segmentation_data'}\n", "the data would go to Drive"
     assert (folder / "artifacts" / "fast" / "unet.weights.h5").is_file(), "the trained model is kept in Drive"
-    probe = "import importlib.metadata as m; print(m.version('tensorflow-cpu'), " \
-        "[d.name for d in m.distributions() if d.name == 'tensorflow'])"
-    versions = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
-                              check=True).stdout.split(" ", 1)
-    assert versions == [COLAB_TENSORFLOW, "[]\n"], "Colab's TensorFlow stays, and no second one comes"
+    probe = "import importlib.metadata as m, json; print(json.dumps({d.name: d.version for d in m.distributions()}))"
+    installed = json.loads(subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
+                                          check=True).stdout)
+    assert {name: installed.get(name) for name in COLAB_RUNTIME["packages"]} == COLAB_RUNTIME["packages"]
+    assert "tensorflow" not in installed, "Colab's TensorFlow stays, and no second one comes"
+
+    # The hand-in, built on Colab (the fast model standing in for a full run, as in the student path),
+    # graded by the kit's grader on its own versions.
+    shutil.copytree(folder / "artifacts" / "fast", folder / "artifacts", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.png", "metrics.json"))
+    record = json.loads((folder / "artifacts" / "training.json").read_text())
+    (folder / "artifacts" / "training.json").write_text(json.dumps({**record, "fast_mode": False}))
+    hand_ins = tmp_path / "hand_ins"
+    hand_ins.mkdir()
+    subprocess.run([str(venv / "bin" / "python"), "handin.py", STUDENT, "--out", str(hand_ins)], cwd=folder,
+                   check=True)
+    course = shutil.copytree(released_course, tmp_path / "course")
+    for step in (["collect", str(hand_ins)], ["autograde", "--student", STUDENT], ["export"]):
+        subprocess.run([sys.executable, "-m", "grading", "--course", str(course), *step], check=True)
+    with (course / "grades.csv").open() as stream:
+        scores = {row["question"]: float(row["score"]) for row in csv.DictReader(stream) if row["student"] == STUDENT}
+    full = {cell.metadata.nbgrader.grade_id: float(cell.metadata.nbgrader.points)
+            for path in source.glob("*.ipynb") for cell in nbformat.read(path, as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")}
+    assert {question: scores.get(question) for question in full} == full, "the Colab hand-in scores what it should"

@@ -65,7 +65,8 @@ def test_release_holds_readme_requirements_and_scripts(released_course):
 # What the release's texts may name that the release itself does not hold: what the student makes
 # (.venv, artifacts/, the hand-in), the data and its Kaggle id, and Colab's Drive.
 MADE_LATER = {".venv", "artifacts", "YOUR_STUDENT_ID.zip", "scratch.ipynb", "03_unet-Copy1.ipynb", "2d_images",
-              "2d_masks", "lung_stats.csv", "metrics.json", "lung_segmentation.zip", "kmader", "Drive"}
+              "2d_masks", "lung_stats.csv", "metrics.json", "lung_segmentation.zip", "lung_segmentation_data", "kmader",
+              "Drive"}
 PATH_LIKE = re.compile(r"^[\w.-]+(/[\w.-]*)+$|^[\w.-]+\.(py|ipynb|txt|md|csv|json|h5|zip|yml|cfg|toml)$")
 
 

@@ -12,15 +12,19 @@ if userdata is not None:
     here = Path.cwd()  # /content, or the assignment folder once this cell has run
     drive = here / "drive" / "MyDrive"
     home = drive if drive.is_dir() else here  # where work survives a disconnect: Drive, when mounted
-    folders = [here, *home.glob("lung_segmentation"), *home.glob("*/lung_segmentation"), here / "lung_segmentation"]
+    levels = ["", "*/", "*/*/", "*/*/*/"]  # the Drive's top and three folders down
+    folders = [here, *(f for level in levels for f in sorted(home.glob(level + "lung_segmentation")))]
     folder = next((f for f in folders if (f / "helpers").is_dir()), None)
     if folder is None:
-        zips = sorted(home.glob("lung_segmentation*.zip")) + sorted(here.glob("lung_segmentation*.zip"))
+        zips = [z for level in levels for z in sorted(home.glob(level + "lung_segmentation*.zip"),
+                                                       key=lambda z: (z.name != "lung_segmentation.zip", z.name))]
         assert zips, f"no lung_segmentation folder or zip in {home}: upload lung_segmentation.zip there, then re-run"
-        zipfile.ZipFile(zips[0]).extractall(home)
-        folder = home / "lung_segmentation"
+        zipfile.ZipFile(zips[0]).extractall(zips[0].parent)  # the exact name first, then "(1)" and the like
+        folder = zips[0].parent / "lung_segmentation"
     os.chdir(folder)
-    if "MyDrive" not in folder.parts:
+    if "MyDrive" in folder.parts:  # the data downloads once, next to the assignment, not on every reconnect
+        os.environ.setdefault("LUNGKIT_CACHE", str(folder.parent / "lung_segmentation_data"))
+    else:
         print(f"WARNING: working in {folder}, which Colab empties when it disconnects: mount Drive, re-run this cell")
     pinned = [line.split("#")[0].split(";")[0].strip() for line in open("requirements.txt")]
     pins = dict(pin.split("==") for pin in pinned if "==" in pin)
