@@ -17,7 +17,7 @@ test: $(VENV)/installed.stamp
 	LUNGKIT_FAST=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 # The library's tests (the test modules that do not import the grading package) and the fast
-# nbval, without the grading and student-side round trips. CI runs them on Python 3.13 too:
+# nbval, without the grading and student-side round trips, e.g. on another Python:
 # make PYTHON=python3.13 VENV=.venv-3.13 test-library
 LIBRARY_TESTS = $(shell grep -L -E '^(from|import) grading' tests/test_*.py)
 test-library: $(VENV)/installed.stamp

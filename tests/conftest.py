@@ -1,6 +1,7 @@
 """Shared fixtures: synthetic CT-like slices in the dataset's real layout, the real data, a
 released course, fast-trained and untrained weights, the class of hand-ins graded once per session
 (tests/graded_class.py), and ``require_tool`` for tests that need a system tool."""
+import glob
 import hashlib
 import http.server
 import os
@@ -264,6 +265,19 @@ def course_digest(course):
             digest.update(str(path.relative_to(course)).encode() + path.read_bytes())
     digest.update((course / "nbgrader_config.py").read_bytes())
     return digest.hexdigest()
+
+
+def require_python(version, why):
+    """The interpreter of Python ``version``, on PATH or pyenv's; without it, skip saying why, or fail in CI."""
+    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    installed = sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}"))
+    for candidate in filter(None, [shutil.which(f"python{version}"), *installed]):
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
+    message = f"Python {version} not found: {why}; install it (pyenv install {version})"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def require_tool(command, package, why):

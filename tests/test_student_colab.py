@@ -7,7 +7,6 @@ there, each on a fresh kernel; the student hands in from Colab, and the kit's gr
 own versions, grades that hand-in: the model crosses from Colab's Keras to the grader's.
 """
 import csv
-import glob
 import json
 import os
 import shutil
@@ -15,9 +14,9 @@ import subprocess
 import sys
 
 import nbformat
-import pytest
 
 from grading.course import ASSIGNMENT, KIT, step_dir
+from tests.conftest import require_python
 
 CELL = (KIT / "grading" / "student" / "colab_cell.py").read_text().rstrip("\n")
 TOKEN = "token-from-colab-secrets"
@@ -52,20 +51,6 @@ for path in notebooks:
                    resources={"metadata": {"path": content}}).execute()
     nbformat.write(notebook, Path(out) / Path(path).name)
 """
-
-
-def python(version):
-    """The interpreter of Python ``version``: on PATH, or pyenv's; fails in CI, else skips, without it."""
-    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    installed = sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}"))
-    candidates = [shutil.which(f"python{version}"), *installed]
-    for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
-            return candidate
-    message = f"Python {version} not found: install it (pyenv install {version}) to test the notebooks as on Colab"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def fake_colab(folder):
@@ -109,7 +94,8 @@ def test_without_drive_the_colab_cell_unpacks_into_content_and_warns(released_co
 
 def test_notebooks_run_on_colab_and_its_hand_in_is_graded(released_course, real_dataset, tmp_path):
     venv = tmp_path / "colab-venv"
-    subprocess.run([python(COLAB_RUNTIME["python"]), "-m", "venv", str(venv)], check=True)
+    colab_python = require_python(COLAB_RUNTIME["python"], "the notebooks are tested as on Colab")
+    subprocess.run([colab_python, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *COLAB_PACKAGES], check=True)
 
     # The solution, packed as the release zip, uploaded two folders down in a mounted Drive, beside

@@ -1,8 +1,8 @@
 """The student path end to end, as a student and an instructor would walk it.
 
-Release; set up a fresh venv with the two commands of the student README; start its Jupyter Lab
-(no nbgrader instructor tools there); self-check the blank
-release (every question not attempted, non-zero exit); put the solution in and self-check again
+Release; set up a fresh venv with the two commands of the student README, on Python 3.13; start
+its Jupyter Lab (no nbgrader instructor tools there); self-check the blank release (every
+question not attempted, non-zero exit); put the solution in and self-check again
 (every question passes); build the hand-in zip; then the instructor collects and autogrades it
 and it scores what the solution scores. The fast-trained weights stand in for a full run of
 notebook 4, marked as full in their training record (training a recipe would take minutes).
@@ -23,10 +23,12 @@ import zipfile
 import nbformat
 
 from grading.course import ASSIGNMENT, step_dir
+from tests.conftest import require_python
 
 # A set-up step of the README's table: "| 1. what | `Linux and macOS command` | `Windows command` |".
 SETUP_STEP = re.compile(r"^\| \d\. [^|]+\| `([^`]+)` \|", re.MULTILINE)
 STUDENT = "s1234567"
+STUDENT_PYTHON = "3.13"
 
 
 def autograded(notebooks):
@@ -49,9 +51,10 @@ def statuses(output, questions):
     return found
 
 
-def run(command, folder, timings, step):
+def run(command, folder, timings, step, env=None):
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, shell=isinstance(command, str))
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, shell=isinstance(command, str),
+                            env=env)
     timings[step] = time.perf_counter() - start
     print(f"== {step} ({timings[step]:.0f} s, exit {result.returncode})\n{result.stdout}{result.stderr[-3000:]}")
     return result
@@ -95,8 +98,14 @@ def test_student_path(released_course, fast_weights, tmp_path):
 
     steps = SETUP_STEP.findall((folder / "README.md").read_text())
     assert len(steps) == 2, f"the README's set-up is two commands, found {steps}"
+    # The newest Python the README allows is the student's `python3`.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python3").symlink_to(require_python(STUDENT_PYTHON, "the student path is walked on it"))
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     for number, command in enumerate(steps, 1):
-        assert run(command, folder, timings, f"set-up {number}: {command}").returncode == 0
+        assert run(command, folder, timings, f"set-up {number}: {command}", env).returncode == 0
+    version = subprocess.run([folder / ".venv" / "bin" / "python", "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith(f"Python {STUDENT_PYTHON}."), version.stdout
     size = subprocess.run(["du", "-sm", folder / ".venv"], capture_output=True, text=True).stdout.split()[0]
     print(f"student venv: {size} MB")
     python = str(folder / ".venv" / "bin" / "python")
