@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 import traceback
+import unicodedata
 from pathlib import Path
 
 from . import ledger
@@ -15,8 +16,9 @@ from .repair import plan, repair
 from .unpack import copy_folder, extract_zip, is_debris
 
 log = logging.getLogger(__name__)
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+REFUSED = "not collected: "  # what preview says of a hand-in that collect would refuse
 NESTED_ZIPS = 3  # a zip of a zip of a zip at most
+NESTED_FOLDERS = 8  # single folders around the notebooks: Archive/jane/lung_segmentation/ and deeper
 MODEL = ("artifacts/unet.weights.h5", "artifacts/training.json")  # the trained model notebook 5 grades
 
 
@@ -38,17 +40,18 @@ def collect(submissions, course=DEFAULT_COURSE):
     the good ones are collected.
     """
     students, problems = [], []
-    for entry in _entries(submissions):
+    for entry, key, earlier in _identified(submissions):
         try:
+            _check_unique(entry, earlier)
             students.append(collect_one(entry, course))
         except GradingError as error:
             problems.append(str(error))
-            ledger.set_problem(course, _student(entry), "collect", str(error).removeprefix(f"{entry}: "))
+            ledger.set_problem(course, key, "collect", str(error).removeprefix(f"{entry}: "))
         except Exception as error:  # noqa: BLE001: one hand-in that breaks collect never stops the others
             log.debug("%s: collect failed:\n%s", entry, traceback.format_exc())
             why = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
             problems.append(f"{entry}: {why}")
-            ledger.set_problem(course, _student(entry), "collect", why)
+            ledger.set_problem(course, key, "collect", why)
     if problems:
         raise BadHandIns(problems, students)
     return students
@@ -57,7 +60,7 @@ def collect(submissions, course=DEFAULT_COURSE):
 def collect_one(entry, course=DEFAULT_COURSE):
     """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy; repair it and
     keep only what is graded."""
-    target = step_dir(course, "submitted", _student(entry))
+    target = step_dir(course, "submitted", student_id(entry))
     with unpacked(entry) as (student, handed_in, left_out):
         if target.exists():
             shutil.rmtree(target)
@@ -107,18 +110,19 @@ def keep_graded(folder, release):
 def preview(submissions, course=DEFAULT_COURSE):
     """``{student: repairs}`` that collecting ``submissions`` would make; changes nothing.
 
-    A hand-in that cannot be collected maps to ``["not collected: why"]``.
+    A hand-in that cannot be collected maps to ``["not collected: why"]`` (``REFUSED``).
     """
     release = step_dir(course, "release")
     if not release.is_dir():
         raise GradingError(f"no release in {course}: run `python -m grading release` first")
     found = {}
-    for entry in _entries(submissions):
+    for entry, key, earlier in _identified(submissions):
         try:
+            _check_unique(entry, earlier)
             with unpacked(entry) as (student, handed_in, left_out):
                 found[student] = left_out + plan(handed_in, release)[2]
         except GradingError as error:
-            found[_student(entry)] = [f"not collected: {error}"]
+            found[key] = [REFUSED + str(error).removeprefix(f"{entry}: ")]
     return found
 
 
@@ -127,12 +131,12 @@ def unpacked(entry):
     """``(student, folder of the notebooks, what was left out)`` of the hand-in ``entry``: its regular
     files, copied or unzipped to a scratch folder."""
     entry = Path(entry)
-    student = _student(entry)
+    student = student_id(entry)
     if entry.is_symlink():
         raise GradingError(f"{entry}: a symbolic link, not a hand-in; put the folder or zip itself there")
-    if not STUDENT_ID.fullmatch(student) or not (entry.is_dir() or entry.suffix == ".zip"):
-        raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id (letters, digits, _.-)")
-    left_out = []
+    if not student or not (entry.is_dir() or entry.suffix == ".zip"):
+        raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id")
+    left_out = [] if student == _name(entry) else [f"handed in as {_name(entry)!r}; graded as student {student}"]
     with tempfile.TemporaryDirectory() as scratch:
         if entry.is_file():
             folder = extract_zip(entry, Path(scratch) / "0", left_out)
@@ -140,6 +144,25 @@ def unpacked(entry):
             folder = Path(scratch) / "0"
             copy_folder(entry, folder, left_out)
         yield student, _assignment_folder(folder, entry, Path(scratch), left_out), left_out
+
+
+def _identified(submissions):
+    """``(hand-in, ledger key, earlier hand-in with its student id or None)`` for each hand-in of
+    ``submissions``; the key is the student id, or the file name of a hand-in that has none of its own."""
+    taken = {}
+    for entry in _entries(submissions):
+        student = student_id(entry)
+        earlier = taken.setdefault(student, entry) if student else entry
+        if earlier is entry:
+            yield entry, student or entry.name, None
+        else:
+            yield entry, entry.name, earlier
+
+
+def _check_unique(entry, earlier):
+    if earlier is not None:
+        raise GradingError(f"{entry}: its student id {student_id(entry)} is also that of {earlier.name}; "
+                           "rename one of them")
 
 
 def _entries(submissions):
@@ -151,21 +174,35 @@ def _entries(submissions):
     return entries
 
 
-def _student(entry):
+def student_id(entry):
+    """The student id of the hand-in ``entry``: its name (less ``.zip``) in ASCII letters, digits and ``_.-``
+    (``Zoë Ångström`` is ``Zoe_Angstrom``); empty when nothing of the name is left."""
+    ascii_name = unicodedata.normalize("NFKD", _name(entry)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name).strip("_.-")
+
+
+def _name(entry):
     return Path(entry).stem if Path(entry).suffix == ".zip" else Path(entry).name
 
 
-def _assignment_folder(folder, entry, scratch, left_out, depth=0):
-    """The folder of a hand-in that holds its notebooks: the hand-in itself, its one subfolder that does,
-    or that of the one zip it holds (unzipped under ``scratch``)."""
+def _assignment_folder(folder, entry, scratch, left_out, zips_opened=0, depth=0):
+    """The folder of a hand-in that holds its notebooks: the hand-in itself, or the folder found by going
+    down its one subfolder holding notebooks, or into the one zip it holds (unzipped under ``scratch``)."""
     if any(folder.glob("*.ipynb")):
         return folder
-    subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.glob("*.ipynb"))]
+    subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.rglob("*.ipynb"))]
     zips = sorted(folder.glob("*.zip"))
-    if not subfolders and len(zips) == 1 and depth < NESTED_ZIPS:
-        inner = extract_zip(zips[0], scratch / f"{depth + 1}", left_out)
-        return _assignment_folder(inner, entry, scratch, left_out, depth + 1)
-    if len(subfolders) != 1:
-        found = "no notebooks" if not subfolders else f"notebooks in {len(subfolders)} subfolders"
-        raise GradingError(f"{entry}: {found}; a hand-in holds the notebooks at its top or in one subfolder")
-    return subfolders[0]
+    if len(subfolders) == 1 and depth < NESTED_FOLDERS:
+        return _assignment_folder(subfolders[0], entry, scratch, left_out, zips_opened, depth + 1)
+    if not subfolders and len(zips) == 1 and zips_opened < NESTED_ZIPS:
+        inner = extract_zip(zips[0], scratch / f"{zips_opened + 1}", left_out)
+        return _assignment_folder(inner, entry, scratch, left_out, zips_opened + 1, depth)
+    where = folder.relative_to(scratch / str(zips_opened)).as_posix()
+    inside = "" if where == "." else f" in {where}/"
+    if subfolders:
+        found = f"notebooks in {len(subfolders)} folders{inside} ({', '.join(p.name + '/' for p in subfolders)})"
+    else:
+        names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
+        held = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        found = f"no notebooks{inside}; it holds {held or 'nothing'}"
+    raise GradingError(f"{entry}: {found}; a hand-in holds the five notebooks, in one folder")

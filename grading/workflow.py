@@ -5,7 +5,7 @@ import traceback
 
 from . import ledger
 from .autograde import autograde, check_grader
-from .collect import BadHandIns, collect, preview
+from .collect import REFUSED, BadHandIns, collect, preview
 from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
 from .feedback import feedback
 from .grades import export
@@ -26,11 +26,18 @@ def run(args, log_file):
     if args.step == "release":
         return 0
     if args.step == "repair":
+        refused = 0
         for student, repairs in preview(args.submissions, args.course).items():
+            if repairs and repairs[0].startswith(REFUSED):
+                refused += 1
+                log.error("%s: would be refused: %s", student, repairs[0].removeprefix(REFUSED))
+                continue
             log.info("%s: %s", student, "no repair needed" if not repairs else f"{len(repairs)} repair(s)")
             for repair in repairs:
                 log.info("    %s", repair)
-        return 0
+        if refused:
+            log.error("%d hand-in(s) would be refused: ask for them again, or fix them, before grading", refused)
+        return int(refused > 0)
     if args.step in ("grade", "all"):
         check_grader(args.sandbox)  # before anything is collected
     actions = {

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from grading import ledger
+from grading.__main__ import main
 from grading.collect import BadHandIns, collect, preview
 from grading.course import step_dir
 from grading.unpack import MAX_BYTES
@@ -131,3 +132,34 @@ def test_mac_and_editor_debris_is_ignored(course, tmp_path):
     names = {p.name for p in step_dir(course, "submitted", "mac").rglob("*")}
     assert not names & {"._01_data.ipynb", ".DS_Store", "__MACOSX", "._helpers"}
     assert_alice_collected(course)
+
+
+def test_any_single_folder_packing_and_any_name_are_collected(course, tmp_path):
+    release = step_dir(course, "release")
+    shutil.copytree(release, tmp_path / "Archive" / "jane" / "lung_segmentation")
+    shutil.make_archive(tmp_path / "hand_ins" / "jane", "zip", tmp_path, "Archive")  # two folders down
+    shutil.copytree(release, tmp_path / "hand_ins" / "Zoë Ångström" / "lung_segmentation")
+    assert collect(tmp_path / "hand_ins", course) == ["Zoe_Angstrom", "alice", "jane"]
+    assert ledger.load(course)["Zoe_Angstrom"]["repairs"] == ["handed in as 'Zoë Ångström'; graded as student "
+                                                              "Zoe_Angstrom"]
+    assert (step_dir(course, "submitted", "jane") / "03_unet.ipynb").is_file()
+
+
+def test_a_refusal_says_what_the_hand_in_holds_and_repair_counts_it(course, tmp_path, capfd):
+    (tmp_path / "hand_ins" / "mallory" / "photos").mkdir(parents=True)
+    (tmp_path / "hand_ins" / "mallory" / "photos" / "lungs.png").write_bytes(b"\x89PNG")
+    (tmp_path / "hand_ins" / "mallory" / "notes.txt").write_text("my notes")
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "Zoe")
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "Zoë")  # the same id: Zoe
+    assert main(["--course", str(course), "repair", str(tmp_path / "hand_ins")]) == 1, "a refusal fails the preview"
+    console = capfd.readouterr().err.splitlines()
+    assert "alice: no repair needed" in console
+    assert "mallory: would be refused: no notebooks; it holds notes.txt, photos/; a hand-in holds the five " \
+           "notebooks, in one folder" in console, console
+    assert "Zoë: would be refused: its student id Zoe is also that of Zoe; rename one of them" in console
+    assert "2 hand-in(s) would be refused: ask for them again, or fix them, before grading" in console
+    with pytest.raises(BadHandIns) as error:
+        collect(tmp_path / "hand_ins", course)
+    assert error.value.students == ["Zoe", "alice"]
+    assert f"{tmp_path / 'hand_ins' / 'Zoë'}: its student id Zoe is also that of Zoe; rename one of them" in str(error.value)
+    assert ledger.problems(course, "Zoe") == [] and ledger.problems(course, "Zoë") != []
