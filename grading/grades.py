@@ -2,6 +2,7 @@
 file, from nbgrader's gradebook and the course's ledger of hand-ins that could not be graded."""
 import csv
 import logging
+import re
 from pathlib import Path
 
 import nbformat
@@ -39,6 +40,7 @@ def export(course=DEFAULT_COURSE, out=None, roster=None):
             roster_rows = _read_roster(roster)
             students = _with_roster(students, roster_rows)
             _write_canvas(out.with_name("canvas.csv"), roster_rows, students)
+            _name_students(course, roster_rows)
     finally:
         _write(out.with_name("students.csv"), STUDENT_COLUMNS, students)
     for student in students:
@@ -140,19 +142,44 @@ def _read_roster(roster):
 def _write_canvas(path, roster_rows, students):
     """Canvas' import layout: the roster's student columns, then the total of each fully graded student.
 
-    A student still to grade by hand, not graded or without a hand-in gets an empty cell, which
-    Canvas leaves as it is.
+    The grade column is named as the roster names the assignment (``Lung segmentation (4711)``), so
+    that Canvas updates it rather than making a new one. A student still to grade by hand, not
+    graded or without a hand-in gets an empty cell, which Canvas leaves as it is.
     """
     by_id = {student["student"]: student for student in students}
     possible = max((student["max_score"] for student in students if student["max_score"] != ""), default="")
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow([*CANVAS_STUDENT, CANVAS_ASSIGNMENT])
+        writer.writerow([*CANVAS_STUDENT, _canvas_column(roster_rows[0] if roster_rows else {})])
         writer.writerow(["    Points Possible", "", "", "", "", possible])
         for row in roster_rows:
             student = by_id[row[CANVAS_KEY]]
             total = student["total"] if student["status"] == "graded" else ""
             writer.writerow([*(row[column] for column in CANVAS_STUDENT), total])
+
+
+def _canvas_column(roster_row):
+    """The roster's column of this assignment, ``Lung segmentation (<Canvas id>)``; without one,
+    ``Lung segmentation``, which Canvas imports as a new assignment (said in a warning)."""
+    found = [column for column in roster_row if re.fullmatch(rf"{CANVAS_ASSIGNMENT} \(\d+\)", column.strip())]
+    if len(found) == 1:
+        return found[0]
+    log.warning("the roster has %s column named '%s (<id>)', so canvas.csv's column '%s' imports as a new "
+                "assignment: export the roster after creating the assignment in Canvas",
+                "more than one" if found else "no", CANVAS_ASSIGNMENT, CANVAS_ASSIGNMENT)
+    return CANVAS_ASSIGNMENT
+
+
+def _name_students(course, roster_rows):
+    """Give the gradebook's students their names from the roster (Canvas' ``Last, First``), which the
+    formgrader shows."""
+    coursedir = course_api(course).coursedir
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        known = {student.id for student in gradebook.students}
+        for row in roster_rows:
+            if row[CANVAS_KEY] in known:
+                last, _, first = row["Student"].partition(", ")
+                gradebook.update_or_create_student(row[CANVAS_KEY], last_name=last.strip(), first_name=first.strip())
 
 
 def _write(path, columns, rows):

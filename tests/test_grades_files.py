@@ -4,10 +4,11 @@ import csv
 import shutil
 
 import pytest
+from nbgrader.api import Gradebook
 
 from grading.collect import BadHandIns, collect
 from grading.course import GradingError, step_dir
-from grading.grades import CANVAS_ASSIGNMENT, CANVAS_STUDENT, export
+from grading.grades import CANVAS_STUDENT, export
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
@@ -41,18 +42,23 @@ def test_canvas_file_keeps_roster_students_without_hand_in_and_names_hand_ins_of
     roster = tmp_path / "roster.csv"
     with roster.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow([*CANVAS_STUDENT, "Quiz 1 (7)"])
-        writer.writerow(["    Points Possible", "", "", "", "", "10"])
-        writer.writerow(["Alice A", "11", "S11", "alice", "A", "9"])
-        writer.writerow(["Carol C", "13", "S13", "carol", "A", ""])
+        writer.writerow([*CANVAS_STUDENT, "Quiz 1 (7)", "Lung segmentation (4711)"])
+        writer.writerow(["    Points Possible", "", "", "", "", "10", "100"])
+        writer.writerow(["Anders, Alice", "11", "S11", "alice", "A", "9", ""])
+        writer.writerow(["Cole, Carol", "13", "S13", "carol", "A", "", ""])
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("alice")  # as autograde would
     export(course, roster=roster)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        student = gradebook.find_student("alice")
+        assert (student.first_name, student.last_name) == ("Alice", "Anders"), "the formgrader shows names"
     students = {row["student"]: row["status"] for row in rows(course / "students.csv")}
     assert students["carol"] == "no hand-in (in the roster)"
     assert students["bob"].endswith("; not in the roster, so not in canvas.csv")
     with (course / "canvas.csv").open() as stream:
         canvas = list(csv.reader(stream))
-    assert canvas[0] == [*CANVAS_STUDENT, CANVAS_ASSIGNMENT]
-    assert canvas[2:] == [["Alice A", "11", "S11", "alice", "A", ""], ["Carol C", "13", "S13", "carol", "A", ""]]
+    assert canvas[0] == [*CANVAS_STUDENT, "Lung segmentation (4711)"], "the roster's column: the same assignment"
+    assert canvas[2:] == [["Anders, Alice", "11", "S11", "alice", "A", ""], ["Cole, Carol", "13", "S13", "carol", "A", ""]]
 
 
 def test_a_bad_roster_is_named_and_the_other_files_still_written(course, tmp_path):
