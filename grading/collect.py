@@ -10,7 +10,7 @@ import traceback
 import unicodedata
 from pathlib import Path
 
-from . import ledger
+from . import ledger, lms
 from .course import DEFAULT_COURSE, GradingError, step_dir
 from .repair import plan, repair
 from .unpack import copy_folder, extract_zip, is_debris
@@ -31,37 +31,43 @@ class BadHandIns(GradingError):
 
 
 def collect(submissions, course=DEFAULT_COURSE):
-    """Collect every hand-in in the folder ``submissions``; return the student ids, sorted.
+    """Collect every hand-in in ``submissions``; return the student ids, sorted.
 
-    A hand-in holds the notebooks, ``helpers/`` and ``artifacts/`` (trained weights), at its top
-    or in one subfolder (``lung_segmentation/``), or in a zip within the zip. The originals are
-    only read; the copy in ``submitted/`` is repaired, and the repairs are kept in the course's
-    ledger. Bad hand-ins are recorded there too, and named together in a BadHandIns error after
-    the good ones are collected.
+    ``submissions`` is a folder or a zip of hand-ins, one per student, as the instructor gathered
+    them or as Canvas or Moodle downloads them (``lms.py``: the newest upload of each student is
+    graded). A hand-in holds the notebooks, ``helpers/`` and ``artifacts/`` (trained weights), at
+    its top or under single folders, or in a zip within the zip. The originals are only read; the
+    copy in ``submitted/`` is repaired, and the repairs are kept in the course's ledger. Bad
+    hand-ins are recorded there too, and named together in a BadHandIns error after the good ones
+    are collected.
     """
     students, problems = [], []
-    for entry, key, earlier in _identified(submissions):
-        try:
-            _check_unique(entry, earlier)
-            students.append(collect_one(entry, course))
-        except GradingError as error:
-            problems.append(str(error))
-            ledger.set_problem(course, key, "collect", str(error).removeprefix(f"{entry}: "))
-        except Exception as error:  # noqa: BLE001: one hand-in that breaks collect never stops the others
-            log.debug("%s: collect failed:\n%s", entry, traceback.format_exc())
-            why = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
-            problems.append(f"{entry}: {why}")
-            ledger.set_problem(course, key, "collect", why)
+    with _opened(submissions) as folder:
+        for entry, key, earlier, older in _identified(folder):
+            try:
+                _check_unique(entry, earlier)
+                students.append(collect_one(entry, course, older))
+            except GradingError as error:
+                problems.append(str(error))
+                ledger.set_problem(course, key, "collect", str(error).removeprefix(f"{entry}: "))
+            except Exception as error:  # noqa: BLE001: one hand-in that breaks collect never stops the others
+                log.debug("%s: collect failed:\n%s", entry, traceback.format_exc())
+                why = f"{type(error).__name__}: {error} (the traceback is in the grading log)"
+                problems.append(f"{entry}: {why}")
+                ledger.set_problem(course, key, "collect", why)
     if problems:
         raise BadHandIns(problems, students)
     return students
 
 
-def collect_one(entry, course=DEFAULT_COURSE):
+def collect_one(entry, course=DEFAULT_COURSE, older=()):
     """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy; repair it and
-    keep only what is graded."""
+    keep only what is graded. ``older``: the student's earlier uploads in an LMS download, not graded."""
     target = step_dir(course, "submitted", student_id(entry))
+    named = lms.parse(Path(entry).name)
+    ledger.set_late(course, student_id(entry), f"late ({named.lms})" if named and named.late else None)
     with unpacked(entry) as (student, handed_in, left_out):
+        left_out += [f"an older upload, not graded: {path.name}" for path in older]
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(handed_in, target)
@@ -116,13 +122,15 @@ def preview(submissions, course=DEFAULT_COURSE):
     if not release.is_dir():
         raise GradingError(f"no release in {course}: run `python -m grading release` first")
     found = {}
-    for entry, key, earlier in _identified(submissions):
-        try:
-            _check_unique(entry, earlier)
-            with unpacked(entry) as (student, handed_in, left_out):
-                found[student] = left_out + plan(handed_in, release)[2]
-        except GradingError as error:
-            found[key] = [REFUSED + str(error).removeprefix(f"{entry}: ")]
+    with _opened(submissions) as folder:
+        for entry, key, earlier, older in _identified(folder):
+            try:
+                _check_unique(entry, earlier)
+                with unpacked(entry) as (student, handed_in, left_out):
+                    older_notes = [f"an older upload, not graded: {path.name}" for path in older]
+                    found[student] = left_out + older_notes + plan(handed_in, release)[2]
+            except GradingError as error:
+                found[key] = [REFUSED + str(error).removeprefix(f"{entry}: ")]
     return found
 
 
@@ -146,17 +154,34 @@ def unpacked(entry):
         yield student, _assignment_folder(folder, entry, Path(scratch), left_out), left_out
 
 
+@contextlib.contextmanager
+def _opened(submissions):
+    """The folder of hand-ins ``submissions``, or a scratch folder holding the zip ``submissions`` unpacked
+    (an LMS's download), with what was left out of it logged."""
+    submissions = Path(submissions)
+    if submissions.is_dir() or submissions.suffix != ".zip":
+        yield submissions
+        return
+    with tempfile.TemporaryDirectory(prefix="lungkit-hand-ins-") as scratch:
+        notes = []
+        extract_zip(submissions, Path(scratch), notes, class_zip=True)
+        for note in notes:
+            log.warning("%s: %s", submissions.name, note)
+        yield Path(scratch)
+
+
 def _identified(submissions):
-    """``(hand-in, ledger key, earlier hand-in with its student id or None)`` for each hand-in of
-    ``submissions``; the key is the student id, or the file name of a hand-in that has none of its own."""
+    """``(hand-in, ledger key, earlier hand-in with its student id or None, the student's older LMS
+    uploads)`` for each hand-in to collect in the folder ``submissions``; the key is the student id,
+    or the file name of a hand-in that has none of its own."""
     taken = {}
-    for entry in _entries(submissions):
+    for entry, older in lms.newest(_entries(submissions)).items():
         student = student_id(entry)
         earlier = taken.setdefault(student, entry) if student else entry
         if earlier is entry:
-            yield entry, student or entry.name, None
+            yield entry, student or entry.name, None, older
         else:
-            yield entry, entry.name, earlier
+            yield entry, entry.name, earlier, older
 
 
 def _check_unique(entry, earlier):
@@ -167,7 +192,8 @@ def _check_unique(entry, earlier):
 
 def _entries(submissions):
     if not Path(submissions).is_dir():
-        raise GradingError(f"{submissions} is not a folder: give the folder that holds the hand-ins")
+        raise GradingError(f"{submissions} is not a folder or a zip: give the folder (or the LMS's zip) that holds "
+                           "the hand-ins")
     entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith(".") and not is_debris(p.name))
     if not entries:
         raise GradingError(f"{submissions} is empty: put one folder or zip per student there, named by student id")
@@ -175,8 +201,12 @@ def _entries(submissions):
 
 
 def student_id(entry):
-    """The student id of the hand-in ``entry``: its name (less ``.zip``) in ASCII letters, digits and ``_.-``
-    (``Zoë Ångström`` is ``Zoe_Angstrom``); empty when nothing of the name is left."""
+    """The student id of the hand-in ``entry``: the LMS's id in an LMS's name (``lms.py``), else its name
+    (less ``.zip``) in ASCII letters, digits and ``_.-`` (``Zoë Ångström`` is ``Zoe_Angstrom``); empty
+    when nothing of the name is left."""
+    named = lms.parse(Path(entry).name)
+    if named:
+        return named.student
     ascii_name = unicodedata.normalize("NFKD", _name(entry)).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name).strip("_.-")
 

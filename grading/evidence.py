@@ -39,8 +39,7 @@ def grader_dataset():
     try:
         return find_dataset(download=False)
     except DatasetError as error:
-        raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error} "
-                           "(python -c 'from helpers.dataset import find_dataset; find_dataset()' downloads it)"
+        raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
                            ) from None
 
 

@@ -13,7 +13,8 @@ from .course import ASSIGNMENT, DEFAULT_COURSE, GradingError, course_api, step_d
 
 log = logging.getLogger(__name__)
 COLUMNS = ("student", "notebook", "question", "score", "max_score", "needs_manual_grade", "status")
-STUDENT_COLUMNS = ("student", "autograded", "manual", "total", "max_score", "to_grade_by_hand", "repairs", "status")
+STUDENT_COLUMNS = ("student", "autograded", "manual", "total", "max_score", "to_grade_by_hand", "repairs", "late",
+                   "status")
 # Canvas' gradebook export and import layout: five student columns, then one column per assignment.
 CANVAS_STUDENT = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_KEY = "SIS Login ID"  # the roster column that holds the hand-in's student id
@@ -104,15 +105,22 @@ def _student_rows(course, rows, questions):
         summary.append(dict(
             student=student, autograded=points[False], manual=points[True], total=points[False] + points[True],
             max_score=sum(row["max_score"] for row in mine), to_grade_by_hand=" ".join(pending),
-            repairs=len(entries.get(student, {}).get("repairs", [])),
+            repairs=len(entries.get(student, {}).get("repairs", [])), late=ledger.late(course, student) or "",
             status="; ".join([status] + problems),
         ))
     return summary
 
 
+def _roster_key(row, ids):
+    """The student id of a roster row's hand-in: Canvas' user ``ID`` (the id in its downloads' names) when a
+    hand-in has it, else the ``SIS Login ID``."""
+    return row["ID"] if row["ID"] in ids else (row[CANVAS_KEY] or row["ID"])
+
+
 def _with_roster(students, roster_rows):
     """``students`` with those missing from the roster marked, and a row for each roster student without a hand-in."""
-    listed = {row[CANVAS_KEY] for row in roster_rows}
+    ids = {student["student"] for student in students}
+    listed = {_roster_key(row, ids) for row in roster_rows}
     for student in students:
         if student["student"] not in listed:
             student["status"] += "; not in the roster, so not in canvas.csv"
@@ -122,7 +130,7 @@ def _with_roster(students, roster_rows):
 
 def _no_hand_in(student):
     return dict(student=student, autograded="", manual="", total="", max_score="", to_grade_by_hand="",
-                repairs="", status="no hand-in (in the roster)")
+                repairs="", late="", status="no hand-in (in the roster)")
 
 
 def _read_roster(roster):
@@ -136,7 +144,8 @@ def _read_roster(roster):
     if not rows or missing:
         raise GradingError(f"roster {roster}: no {', '.join(missing) or 'students'}; give Canvas' gradebook export "
                            "(Grades, Export, CSV), whose SIS Login ID is each hand-in's student id")
-    return [row for row in rows if row[CANVAS_KEY] and not row["Student"].strip().startswith("Points Possible")]
+    return [row for row in rows
+            if (row[CANVAS_KEY] or row["ID"]) and not row["Student"].strip().startswith("Points Possible")]
 
 
 def _write_canvas(path, roster_rows, students):
@@ -153,7 +162,7 @@ def _write_canvas(path, roster_rows, students):
         writer.writerow([*CANVAS_STUDENT, _canvas_column(roster_rows[0] if roster_rows else {})])
         writer.writerow(["    Points Possible", "", "", "", "", possible])
         for row in roster_rows:
-            student = by_id[row[CANVAS_KEY]]
+            student = by_id[_roster_key(row, by_id)]
             total = student["total"] if student["status"] == "graded" else ""
             writer.writerow([*(row[column] for column in CANVAS_STUDENT), total])
 
@@ -177,9 +186,10 @@ def _name_students(course, roster_rows):
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         known = {student.id for student in gradebook.students}
         for row in roster_rows:
-            if row[CANVAS_KEY] in known:
+            if _roster_key(row, known) in known:
                 last, _, first = row["Student"].partition(", ")
-                gradebook.update_or_create_student(row[CANVAS_KEY], last_name=last.strip(), first_name=first.strip())
+                gradebook.update_or_create_student(_roster_key(row, known), last_name=last.strip(),
+                                                   first_name=first.strip())
 
 
 def _write(path, columns, rows):

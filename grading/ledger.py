@@ -1,6 +1,7 @@
 """What happened to each hand-in: the repairs made when it was collected, and the steps that could
 not process it. Kept in ``COURSE/hand_ins.json`` as ``{student: {"repairs": [...], "problems": {step: why}}}``,
-so that autograde's summary, feedback and the grades files can name them.
+with ``"late"`` when an LMS's download says so, so that autograde's summary, feedback and the
+grades files can name them.
 """
 import json
 from pathlib import Path
@@ -27,6 +28,16 @@ def set_problem(course, student, step, why=None):
         if why is not None:
             entry["problems"][step] = why
     _update(course, student, change)
+
+
+def set_late(course, student, late=None):
+    """Record that ``student``'s hand-in was late (``late``: what says so, e.g. ``late (Canvas)``), or not."""
+    _update(course, student, lambda entry: entry.update(late=late) if late else entry.pop("late", None))
+
+
+def late(course, student):
+    """What says ``student``'s hand-in was late, or None."""
+    return load(course).get(student, {}).get("late")
 
 
 def problems(course, student):

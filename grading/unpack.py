@@ -19,6 +19,7 @@ from .errors import GradingError
 
 MAX_BYTES = 200 * 2**20
 MAX_FILES = 2000
+CLASS_SIZE = 500  # an LMS's zip of a whole class may hold this many hand-ins' worth
 MAX_RATIO = 200  # deflate reaches about 1000 on zeros; real notebooks and weights stay far below 20
 DEBRIS = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "__MACOSX", ".DS_Store", "._*", "Thumbs.db")
 
@@ -45,11 +46,13 @@ def copy_folder(source, target, notes):
     Path(target).mkdir(parents=True, exist_ok=True)
 
 
-def extract_zip(archive, target, notes):
+def extract_zip(archive, target, notes, class_zip=False):
     """Extract the regular files of the zip ``archive`` into ``target``; note what is left out.
 
-    GradingError when it is not a readable zip, or is larger than the limits allow.
+    GradingError when it is not a readable zip, or is larger than the limits allow (``CLASS_SIZE``
+    times larger for ``class_zip``, an LMS's download of every hand-in).
     """
+    scale = CLASS_SIZE if class_zip else 1
     try:
         with zipfile.ZipFile(archive) as zipped:
             members = []
@@ -66,7 +69,7 @@ def extract_zip(archive, target, notes):
                     raise GradingError(f"{archive}: {info.filename} would expand {info.file_size // 2**20} MiB "
                                        f"from {info.compress_size // 2**10} KiB (a zip bomb?); not collected")
                 members.append(info)
-            _check_size(archive, len(members), sum(info.file_size for info in members))
+            _check_size(archive, len(members), sum(info.file_size for info in members), scale)
             for info in members:
                 zipped.extract(info, target)  # zipfile drops absolute paths and ".." from member names
     except (zipfile.BadZipFile, OSError) as error:
@@ -92,10 +95,11 @@ def _walk(folder, relative=Path()):
                 yield path, "not a regular file (a device, FIFO or socket)"
 
 
-def _check_size(hand_in, files, size):
-    if files > MAX_FILES:
-        raise GradingError(f"{hand_in}: {files} files, more than the {MAX_FILES} a hand-in may hold; not collected")
-    if size > MAX_BYTES:
-        raise GradingError(f"{hand_in}: {size / 2**20:.0f} MiB unpacked, more than the {MAX_BYTES // 2**20} MiB a "
-                           "hand-in may hold (five notebooks, helpers/ and one trained model are a few MB); "
-                           "not collected")
+def _check_size(hand_in, files, size, scale=1):
+    what, max_files, max_mib = ("a hand-in" if scale == 1 else f"a class of {scale} hand-ins", MAX_FILES * scale,
+                                MAX_BYTES * scale // 2**20)
+    if files > max_files:
+        raise GradingError(f"{hand_in}: {files} files, more than the {max_files} {what} may hold; not collected")
+    if size > MAX_BYTES * scale:
+        raise GradingError(f"{hand_in}: {size / 2**20:.0f} MiB unpacked, more than the {max_mib} MiB {what} may "
+                           "hold (five notebooks, helpers/ and one trained model are a few MB); not collected")

@@ -54,7 +54,8 @@ def find_dataset(path=None, download=True, manifest=MANIFEST):
         if not folder.is_dir():
             if not download:
                 raise DatasetError(f"no dataset in {folder}: set {DATA_ENV} to the folder that holds "
-                                   f"{IMAGE_SUBDIR}/ and {MASK_SUBDIR}/, or download it there once with find_dataset()")
+                                   f"{IMAGE_SUBDIR}/ and {MASK_SUBDIR}/, or download it there once: "
+                                   "python -c 'from helpers.dataset import find_dataset; find_dataset()'")
             download_dataset(folder)
     verify_dataset(folder, manifest)
     return folder

@@ -43,7 +43,7 @@ def test_collect_goes_on_past_any_error(course, tmp_path, monkeypatch, caplog):
     assert "Traceback" in caplog.text and "something nobody foresaw" in caplog.text
 
 
-def test_autograde_goes_on_past_any_error(course, tmp_path, monkeypatch):
+def test_autograde_goes_on_past_any_error(course, real_dataset, tmp_path, monkeypatch):
     collect(tmp_path / "hand_ins", course)
     graded = {"success": True, "seconds": 1.0, "score": 0, "max_score": 67, "sandboxed": False,
               "to_grade_by_hand": False}
@@ -53,8 +53,8 @@ def test_autograde_goes_on_past_any_error(course, tmp_path, monkeypatch):
     assert not results["bob"]["success"] and "RuntimeError: something nobody foresaw" in results["bob"]["log"]
 
 
-def test_a_step_that_fails_unforeseen_still_leaves_the_summary_and_both_grades_files(course, tmp_path, monkeypatch,
-                                                                                      caplog):
+def test_a_step_that_fails_unforeseen_still_leaves_the_summary_and_both_grades_files(course, real_dataset, tmp_path,
+                                                                                    monkeypatch, caplog):
     def broken_autograde(*args, **kwargs):
         raise RuntimeError("the grader's own bug")
 

@@ -1,0 +1,79 @@
+"""Hand-ins straight from an LMS: Canvas' *Download Submissions* zip and Moodle's *Download all
+submissions* folders, collected as they come and exported against a Canvas roster. No kernels:
+the mapping from the LMS's names to students is what is tested."""
+import csv
+import shutil
+import zipfile
+
+import pytest
+
+from grading import ledger
+from grading.collect import collect
+from grading.course import ASSIGNMENT, step_dir
+from grading.grades import CANVAS_STUDENT, export
+
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+
+
+@pytest.fixture
+def course(released_course, tmp_path):
+    return shutil.copytree(released_course, tmp_path / "course")
+
+
+def zipped_release(course, archive):
+    """A student's hand-in zip: the release folder, as handin.py's zip would hold it."""
+    shutil.make_archive(archive.with_suffix(""), "zip", step_dir(course, "release").parent, ASSIGNMENT)
+    return archive
+
+
+def rows(path):
+    with path.open() as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_a_canvas_download_is_collected_newest_upload_per_student_with_late_kept(course, tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    zipped_release(course, uploads / "doejane_12345_678901_s1234567.zip")  # first try
+    zipped_release(course, uploads / "doejane_LATE_12345_678950_s1234567.zip")  # again, after the deadline
+    zipped_release(course, uploads / "smithbob_23456_678903_lung_segmentation.zip")
+    download = tmp_path / "submissions.zip"  # what Canvas' Download Submissions gives
+    with zipfile.ZipFile(download, "w") as archive:
+        for path in sorted(uploads.iterdir()):
+            archive.write(path, path.name)
+
+    assert collect(download, course) == ["12345", "23456"]
+    repairs = ledger.load(course)["12345"]["repairs"]
+    assert "an older upload, not graded: doejane_12345_678901_s1234567.zip" in repairs
+    assert "handed in as 'doejane_LATE_12345_678950_s1234567'; graded as student 12345" in repairs
+    assert ledger.late(course, "12345") == "late (Canvas)" and ledger.late(course, "23456") is None
+
+    roster = tmp_path / "roster.csv"  # Canvas' gradebook export: matched by its user ID
+    with roster.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow([*CANVAS_STUDENT, "Lung segmentation (4711)"])
+        writer.writerow(["    Points Possible", "", "", "", "", "100"])
+        writer.writerow(["Doe, Jane", "12345", "S1", "jdoe", "A", ""])
+        writer.writerow(["Smith, Bob", "23456", "S2", "bsmith", "A", ""])
+        writer.writerow(["Roe, Ann", "34567", "S3", "aroe", "A", ""])
+    export(course, roster=roster)
+    students = {row["student"]: row for row in rows(course / "students.csv")}
+    assert (students["12345"]["late"], students["23456"]["late"]) == ("late (Canvas)", "")
+    assert students["aroe"]["status"] == "no hand-in (in the roster)"
+    assert not [row for row in students.values() if "not in the roster" in row["status"]]
+    with (course / "canvas.csv").open() as stream:
+        canvas = list(csv.reader(stream))
+    assert canvas[0] == [*CANVAS_STUDENT, "Lung segmentation (4711)"]
+    assert [row[:2] for row in canvas[2:]] == [["Doe, Jane", "12345"], ["Smith, Bob", "23456"], ["Roe, Ann", "34567"]]
+
+
+def test_a_moodle_download_is_collected_by_participant(course, tmp_path):
+    download = tmp_path / "moodle"
+    jane = download / "Jane Doe_1234_assignsubmission_file_"
+    jane.mkdir(parents=True)
+    zipped_release(course, jane / "s1234567.zip")
+    shutil.copytree(step_dir(course, "release"), download / "Zoë Ångström_2345_assignsubmission_file_" / ASSIGNMENT)
+    assert collect(download, course) == ["1234", "2345"]
+    assert "handed in as 'Zoë Ångström_2345_assignsubmission_file_'; graded as student 2345" in \
+        ledger.load(course)["2345"]["repairs"]
+    assert (step_dir(course, "submitted", "1234") / "01_data.ipynb").is_file()
