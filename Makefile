@@ -44,7 +44,7 @@ clean-venv:
 	rm -rf $(VENV)
 
 # Instructors (grading/README.md): release the assignment, then grade a folder of hand-ins.
-# make grade SUBMISSIONS=folder [JOBS=2] [ROSTER=canvas_export.csv]
+# make grade SUBMISSIONS=folder_or_lms_zip [JOBS=2] [ROSTER=canvas_export_or_moodle_worksheet.csv]
 COURSE ?= grading/course
 
 .PHONY: release grade

@@ -18,7 +18,7 @@ STEPS = {
     "collect": "copy SUBMISSIONS (one folder or zip per student, named by student id) into COURSE/submitted",
     "autograde": "autograde every collected submission (fast mode, each with its own helpers and weights)",
     "feedback": "write feedback HTML per student to COURSE/feedback, without hidden tests",
-    "export": "write the grades CSVs: per question, per student (students.csv), and for Canvas with --roster",
+    "export": "write the grades CSVs: per question, per student (students.csv), and for the LMS with --roster",
     "grade": "collect, autograde, feedback and export in one go",
     "all": "release, then grade",
 }
@@ -43,7 +43,8 @@ def main(argv=None):
                                  help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
-            command.add_argument("--roster", help="Canvas' gradebook export: also write COURSE/canvas.csv to import")
+            command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
+                                                  "COURSE/canvas.csv or COURSE/moodle.csv to import")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
     log_file = Path(args.course) / LOG_FILE

@@ -8,7 +8,8 @@ from nbgrader.api import Gradebook
 
 from grading.collect import BadHandIns, collect
 from grading.course import GradingError, step_dir
-from grading.grades import CANVAS_STUDENT, export
+from grading.grades import export
+from grading.rosters import CANVAS_STUDENT
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 

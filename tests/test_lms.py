@@ -7,10 +7,11 @@ import zipfile
 
 import pytest
 
-from grading import ledger
+from grading import ledger, rosters
 from grading.collect import collect
 from grading.course import ASSIGNMENT, step_dir
-from grading.grades import CANVAS_STUDENT, export
+from grading.grades import export
+from grading.rosters import CANVAS_STUDENT
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
@@ -77,3 +78,33 @@ def test_a_moodle_download_is_collected_by_participant(course, tmp_path):
     assert "handed in as 'Zoë Ångström_2345_assignsubmission_file_'; graded as student 2345" in \
         ledger.load(course)["2345"]["repairs"]
     assert (step_dir(course, "submitted", "1234") / "01_data.ipynb").is_file()
+
+
+# Moodle's grading worksheet (View all submissions, Download grading worksheet), its columns in order.
+MOODLE_WORKSHEET = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                    "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+
+
+def test_the_moodle_worksheet_comes_back_with_the_grades_of_fully_graded_students(tmp_path):
+    worksheet = tmp_path / "worksheet.csv"
+    with worksheet.open("w", newline="", encoding="utf-8-sig") as stream:  # Moodle writes a BOM
+        writer = csv.writer(stream)
+        writer.writerow(MOODLE_WORKSHEET)
+        for number, name, grade in (("1234", "Jane Doe", ""), ("2345", "Zoë Ångström", "12.00"),
+                                    ("3456", "Ann Roe", "")):
+            writer.writerow([f"Participant {number}", name, f"{number}@uni.example", "Submitted for grading",
+                             grade, "100.00", "Yes", "Monday, 30 November 2026, 9:00 AM", "-", ""])
+    roster = rosters.read(worksheet)
+    students = [dict(student="1234", total=61.5, max_score=100, status="graded"),
+                dict(student="2345", total=40.0, max_score=100, status="to grade by hand"),
+                dict(student="3456", total="", max_score="", status="no hand-in (in the roster)")]
+    path = rosters.write_import(tmp_path, roster, students)
+    with path.open(newline="") as stream:
+        written = list(csv.reader(stream))
+    print(path.read_text())
+    assert path.name == "moodle.csv" and written[0] == MOODLE_WORKSHEET
+    assert [row[:2] + row[4:6] for row in written[1:]] == [
+        ["Participant 1234", "Jane Doe", "61.5", "100.00"],  # graded: filled in
+        ["Participant 2345", "Zoë Ångström", "12.00", "100.00"],  # still to grade by hand: left as it was
+        ["Participant 3456", "Ann Roe", "", "100.00"]]
+    assert roster.name(roster.rows[1]) == ("Zoë", "Ångström")

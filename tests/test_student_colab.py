@@ -143,7 +143,8 @@ def test_notebooks_run_on_colab_and_its_hand_in_is_graded(released_course, real_
     probe = nbformat.read(executed / "01_data.ipynb", as_version=4).cells[-1]
     assert outputs(probe) == f"{folder} {TOKEN} {uploads / 'lung_segmentation_data'}\n", "the data would go to Drive"
     assert (folder / "artifacts" / "fast" / "unet.weights.h5").is_file(), "the trained model is kept in Drive"
-    probe = "import importlib.metadata as m, json; print(json.dumps({d.name: d.version for d in m.distributions()}))"
+    probe = ("import importlib.metadata as m, json, re; "
+             "print(json.dumps({re.sub('[-_.]+', '-', d.name).lower(): d.version for d in m.distributions()}))")
     installed = json.loads(subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
                                           check=True).stdout)
     assert {name: installed.get(name) for name in COLAB_RUNTIME["packages"]} == COLAB_RUNTIME["packages"]
