@@ -1,3 +1,4 @@
+#@title Colab set-up (run me first) { display-mode: "form" }
 # Colab set-up: does nothing outside Colab. On Colab: mount your Drive first (folder icon on the left), then
 # this finds the assignment folder in your Drive (or /content), or unpacks lung_segmentation.zip there,
 # installs what Colab lacks (keeping Colab's own TensorFlow) and reads your Kaggle token from Colab's secrets.
