@@ -3,8 +3,9 @@
 Colab is stood in for by a fake ``google.colab.userdata`` holding the student's Kaggle token, a
 venv with Colab's Python and package versions (``COLAB_RUNTIME``), and a ``/content`` folder with
 the release zip deep in a mounted ``drive/MyDrive``. The five notebooks then run in fast mode from
-there, each on a fresh kernel; the student hands in from Colab, and the kit's grader, on the kit's
-own versions, grades that hand-in: the model crosses from Colab's Keras to the grader's.
+there, each on a fresh kernel; the student hands in from Colab, late, to Canvas, and the kit's
+grader, on the kit's own versions, grades Canvas' download with its gradebook export: the model
+crosses from Colab's Keras to the grader's.
 """
 import csv
 import json
@@ -12,10 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import nbformat
 
 from grading.course import ASSIGNMENT, KIT, step_dir
+from grading.rosters import CANVAS_STUDENT
 from tests.conftest import require_python
 
 CELL = (KIT / "grading" / "student" / "colab_cell.py").read_text().rstrip("\n")
@@ -40,6 +43,7 @@ COLAB_RUNTIME = {"date": "2026-08", "python": "3.13",
 COLAB_PACKAGES = [*(f"{name}=={version}" for name, version in COLAB_RUNTIME["packages"].items()),
                   "opencv-python-headless", "scipy", "matplotlib", "ipykernel", "nbclient", "nbformat"]
 STUDENT = "s7654321"
+CANVAS_ID = "12345"  # the student's user id in Canvas
 RUN_NOTEBOOKS = """import sys
 from pathlib import Path
 import nbformat
@@ -151,21 +155,33 @@ def test_notebooks_run_on_colab_and_its_hand_in_is_graded(released_course, real_
     assert "tensorflow" not in installed, "Colab's TensorFlow stays, and no second one comes"
 
     # The hand-in, built on Colab (the fast model standing in for a full run, as in the student path),
-    # graded by the kit's grader on its own versions.
+    # uploaded late to Canvas and graded from Canvas' download, with its gradebook export, by the
+    # kit's grader on its own versions.
     shutil.copytree(folder / "artifacts" / "fast", folder / "artifacts", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.png", "metrics.json"))
     record = json.loads((folder / "artifacts" / "training.json").read_text())
     (folder / "artifacts" / "training.json").write_text(json.dumps({**record, "fast_mode": False}))
-    hand_ins = tmp_path / "hand_ins"
-    hand_ins.mkdir()
-    subprocess.run([str(venv / "bin" / "python"), "handin.py", STUDENT, "--out", str(hand_ins)], cwd=folder,
+    subprocess.run([str(venv / "bin" / "python"), "handin.py", STUDENT, "--out", str(tmp_path)], cwd=folder,
                    check=True)
+    download = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.write(tmp_path / f"{STUDENT}.zip", f"doejane_LATE_{CANVAS_ID}_678950_{STUDENT}.zip")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"{','.join(CANVAS_STUDENT)},Lung segmentation (4711)\n"
+                      f"    Points Possible,,,,,100\n\"Doe, Jane\",{CANVAS_ID},S1,{STUDENT},A,\n")
     course = shutil.copytree(released_course, tmp_path / "course")
-    for step in (["collect", str(hand_ins)], ["autograde", "--student", STUDENT], ["export"]):
+    steps = (["collect", str(download)], ["autograde", "--student", CANVAS_ID], ["export", "--roster", str(roster)])
+    for step in steps:
         subprocess.run([sys.executable, "-m", "grading", "--course", str(course), *step], check=True)
     with (course / "grades.csv").open() as stream:
-        scores = {row["question"]: float(row["score"]) for row in csv.DictReader(stream) if row["student"] == STUDENT}
+        scores = {row["question"]: float(row["score"]) for row in csv.DictReader(stream) if row["student"] == CANVAS_ID}
     full = {cell.metadata.nbgrader.grade_id: float(cell.metadata.nbgrader.points)
             for path in source.glob("*.ipynb") for cell in nbformat.read(path, as_version=4).cells
             if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")}
     assert {question: scores.get(question) for question in full} == full, "the Colab hand-in scores what it should"
+    with (course / "students.csv").open() as stream:
+        (student,) = list(csv.DictReader(stream))
+    assert [student[key] for key in ("student", "late", "status")] == [CANVAS_ID, "late (Canvas)", "to grade by hand"]
+    with (course / "canvas.csv").open() as stream:
+        row = list(csv.reader(stream))[2]
+    assert row == ["Doe, Jane", CANVAS_ID, "S1", STUDENT, "A", ""], "matched; empty until hand-graded"
