@@ -7,6 +7,7 @@ import traceback
 from pathlib import Path
 from string import Template
 
+import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
@@ -111,6 +112,13 @@ def build_source(course, notebooks, helpers):
     found = sorted(Path(notebooks).glob("*.ipynb"))
     if not found:
         raise GradingError(f"no notebooks in {notebooks}: nothing to release")
+    for notebook in found:
+        cells = nbformat.read(notebook, as_version=4).cells
+        plain = [str(number) for number, cell in enumerate(cells)
+                 if "grade_id" not in cell.metadata.get("nbgrader", {})]
+        if plain:
+            raise GradingError(f"{notebook}: cell(s) {', '.join(plain)} have no nbgrader grade_id: give each a "
+                               "read-only one (collect matches handed-in cells to the release's by it)")
     if source.exists():
         shutil.rmtree(source)
     source.mkdir(parents=True)

@@ -24,7 +24,7 @@ from grading.collect import MODEL, collect
 from grading.course import ASSIGNMENT, KIT, GradingError, course_api, step_dir
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
-from grading.release import check_release
+from grading.release import check_release, release
 from tests.graded_class import LOST, graded_students
 
 # nbgrader's own gradebook queries make SQLAlchemy warn.
@@ -237,6 +237,17 @@ def test_autograde_one_at_a_time_again_gives_the_same_grades(grades, graded_clas
     with export(course, tmp_path / "again.csv").open() as stream:
         rows = [row for row in csv.DictReader(stream) if row["student"] in again]
     assert rows == [row for row in grades if row["student"] in again]
+
+
+def test_a_notebook_cell_without_grading_metadata_stops_the_release(tmp_path):
+    """Collect matches every handed-in cell to the release's by its grade_id: a plain cell would break it."""
+    notebooks = shutil.copytree(KIT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("*.py"))
+    notebook = nbformat.read(notebooks / "03_unet.ipynb", as_version=4)
+    notebook.cells.insert(4, nbformat.v4.new_markdown_cell("**Context:** a note without nbgrader metadata"))
+    nbformat.write(notebook, notebooks / "03_unet.ipynb")
+    with pytest.raises(GradingError, match=r"03_unet.ipynb: cell\(s\) 4 have no nbgrader grade_id: give each a "
+                                           r"read-only one"):
+        release(tmp_path / "course", notebooks=notebooks)
 
 
 def test_a_release_that_gives_answers_away_is_deleted(tmp_path, monkeypatch, caplog):
