@@ -13,6 +13,7 @@ from grading import collect as collect_module
 from grading import ledger, workflow
 from grading.collect import BadHandIns, collect
 from grading.course import step_dir
+from grading.rosters import CANVAS_STUDENT
 
 
 @pytest.fixture
@@ -59,10 +60,13 @@ def test_a_step_that_fails_unforeseen_still_leaves_the_summary_and_both_grades_f
         raise RuntimeError("the grader's own bug")
 
     monkeypatch.setattr(workflow, "autograde", broken_autograde)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"{','.join(CANVAS_STUDENT)}\n\"A, Alice\",1,S1,alice,A\n\"B, Bob\",2,S2,bob,A\n")
     args = SimpleNamespace(step="grade", course=course, submissions=tmp_path / "hand_ins", student=None, timeout=None,
-                           sandbox=True, submission_timeout=60, jobs=1, out=None, roster=None)
+                           sandbox=True, submission_timeout=60, jobs=1, out=None, roster=roster)
     with caplog.at_level(logging.DEBUG, logger="grading"):
         assert workflow.run(args, course / "grading.log") == 1
     assert "autograde: RuntimeError: the grader's own bug (the traceback is in the grading log)" in caplog.text
     assert "summary: 2 hand-in(s)" in caplog.text
     assert (course / "grades.csv").is_file() and (course / "students.csv").is_file()
+    assert (course / "canvas.csv").read_text().count("\n") == 4, "the roster's import file too: header, points, 2"
