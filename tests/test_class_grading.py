@@ -173,7 +173,7 @@ def test_formgrader_manual_grade_reaches_feedback_and_grades(formgrader, browser
     browser.find_element(By.LINK_TEXT, notebook).click()
     browser.find_element(By.LINK_TEXT, "Submission #1")  # the table has loaded
     browser.find_element(By.ID, "toggle_names").click()
-    browser.find_element(By.LINK_TEXT, student).click()
+    browser.find_element(By.PARTIAL_LINK_TEXT, f"Student {student}").click()  # the roster's name, not "None, None"
     wait = WebDriverWait(browser, 60, poll_frequency=1)
     # The score boxes save only once the page's script has loaded the grades and comments.
     wait.until(lambda driver: driver.execute_script(
