@@ -63,11 +63,9 @@ def collect(submissions, course=DEFAULT_COURSE):
 def collect_one(entry, course=DEFAULT_COURSE, older=()):
     """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy; repair it and
     keep only what is graded. ``older``: the student's earlier uploads in an LMS download, not graded."""
-    target = step_dir(course, "submitted", student_id(entry))
-    named = lms.parse(Path(entry).name)
+    named, target = lms.parse(Path(entry).name), step_dir(course, "submitted", student_id(entry))
     ledger.set_late(course, student_id(entry), f"late ({named.lms})" if named and named.late else None)
-    with unpacked(entry) as (student, handed_in, left_out):
-        left_out += [f"an older upload, not graded: {path.name}" for path in older]
+    with unpacked(entry, older) as (student, handed_in, left_out):
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(handed_in, target)
@@ -126,18 +124,18 @@ def preview(submissions, course=DEFAULT_COURSE):
         for entry, key, earlier, older in _identified(folder):
             try:
                 _check_unique(entry, earlier)
-                with unpacked(entry) as (student, handed_in, left_out):
-                    older_notes = [f"an older upload, not graded: {path.name}" for path in older]
-                    found[student] = left_out + older_notes + plan(handed_in, release)[2]
+                with unpacked(entry, older) as (student, handed_in, left_out):
+                    found[student] = left_out + plan(handed_in, release)[2]
             except GradingError as error:
                 found[key] = [REFUSED + str(error).removeprefix(f"{entry}: ")]
     return found
 
 
 @contextlib.contextmanager
-def unpacked(entry):
+def unpacked(entry, older=()):
     """``(student, folder of the notebooks, what was left out)`` of the hand-in ``entry``: its regular
-    files, copied or unzipped to a scratch folder."""
+    files, copied or unzipped to a scratch folder. ``older``: the student's earlier LMS uploads, named
+    as left out."""
     entry = Path(entry)
     student = student_id(entry)
     if entry.is_symlink():
@@ -145,6 +143,7 @@ def unpacked(entry):
     if not student or not (entry.is_dir() or entry.suffix == ".zip"):
         raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id")
     left_out = [] if student == _name(entry) else [f"handed in as {_name(entry)!r}; graded as student {student}"]
+    left_out += [f"an older upload, not graded: {path.name}" for path in older]
     with tempfile.TemporaryDirectory() as scratch:
         if entry.is_file():
             folder = extract_zip(entry, Path(scratch) / "0", left_out)

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import Execute, GetGrades
@@ -111,6 +112,12 @@ def course_api(course, timeout=None, sandbox=True):
         config.Execute.timeout = int(timeout)
     config.GradingExecute.sandbox = sandbox
     return NbGraderAPI(config=config)
+
+
+def gradebook(course):
+    """nbgrader's gradebook of the course folder, for a ``with`` block."""
+    coursedir = course_api(course).coursedir
+    return Gradebook(coursedir.db_url, coursedir.course_id)
 
 
 def succeeded(result, what):

@@ -8,10 +8,8 @@ import shutil
 import traceback
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
 from . import ledger
-from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, step_dir
+from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, gradebook, step_dir
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -85,9 +83,8 @@ def _keep_pages_only(folder):
 
 def _pending(course, student):
     """``{notebook: {grade_id: points}}``: the answers of ``student`` that still need grading by hand."""
-    coursedir = course_api(course).coursedir
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        submission = gradebook.find_submission(ASSIGNMENT, student)
+    with gradebook(course) as book:
+        submission = book.find_submission(ASSIGNMENT, student)
         return {notebook.name: {grade.name: grade.max_score for grade in notebook.grades if grade.needs_manual_grade}
                 for notebook in submission.notebooks}
 

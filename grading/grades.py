@@ -5,10 +5,9 @@ import logging
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
 
 from . import ledger, rosters
-from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, step_dir
+from .course import ASSIGNMENT, DEFAULT_COURSE, gradebook, step_dir
 
 log = logging.getLogger(__name__)
 COLUMNS = ("student", "notebook", "question", "score", "max_score", "needs_manual_grade", "status")
@@ -59,12 +58,11 @@ def _questions(course):
 
 def _question_rows(course):
     """One row per student and graded cell of the gradebook, and one per student it lacks."""
-    coursedir = course_api(course).coursedir
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+    with gradebook(course) as book:
         graded = [
             dict(student=submission.student.id, notebook=notebook.name, question=grade.name, score=grade.score,
                  max_score=grade.max_score, needs_manual_grade=grade.needs_manual_grade)
-            for submission in gradebook.assignment_submissions(ASSIGNMENT)
+            for submission in book.assignment_submissions(ASSIGNMENT)
             for notebook in submission.notebooks
             for grade in notebook.grades
         ]
@@ -124,13 +122,13 @@ def _no_hand_in(student):
 
 def _name_students(course, roster):
     """Give the gradebook's students their names from the roster, which the formgrader shows."""
-    coursedir = course_api(course).coursedir
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        known = {student.id for student in gradebook.students}
+    with gradebook(course) as book:
+        known = {student.id for student in book.students}
         for row in roster.rows:
-            if roster.key(row, known) in known:
+            student = roster.key(row, known)
+            if student in known:
                 first, last = roster.name(row)
-                gradebook.update_or_create_student(roster.key(row, known), first_name=first, last_name=last)
+                book.update_or_create_student(student, first_name=first, last_name=last)
 
 
 def _write(path, columns, rows):

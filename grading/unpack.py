@@ -96,10 +96,10 @@ def _walk(folder, relative=Path()):
 
 
 def _check_size(hand_in, files, size, scale=1):
-    what, max_files, max_mib = ("a hand-in" if scale == 1 else f"a class of {scale} hand-ins", MAX_FILES * scale,
-                                MAX_BYTES * scale // 2**20)
+    what = "a hand-in" if scale == 1 else f"a class of {scale} hand-ins"
+    max_files, max_bytes = MAX_FILES * scale, MAX_BYTES * scale
     if files > max_files:
         raise GradingError(f"{hand_in}: {files} files, more than the {max_files} {what} may hold; not collected")
-    if size > MAX_BYTES * scale:
-        raise GradingError(f"{hand_in}: {size / 2**20:.0f} MiB unpacked, more than the {max_mib} MiB {what} may "
-                           "hold (five notebooks, helpers/ and one trained model are a few MB); not collected")
+    if size > max_bytes:
+        raise GradingError(f"{hand_in}: {size / 2**20:.0f} MiB unpacked, more than the {max_bytes // 2**20} MiB {what} "
+                           "may hold (five notebooks, helpers/ and one trained model are a few MB); not collected")
