@@ -1,0 +1,137 @@
+"""Benchmark: search for a `fast` recipe, judged on the validation slices only.
+
+    python benchmarks/search_fast.py [--only NAME ...] [--out benchmarks/search.json]
+    python benchmarks/search_fast.py --seeds 220 1 2 --only NAME   # one configuration, several seeds
+
+Each configuration in ``CONFIGURATIONS`` trains in a fresh process (thread settings only take
+effect before TensorFlow starts) on the kit's split, with the assignment's augmentation, binary
+cross-entropy, Adam and the kit's schedule family (1e-3 for ``constant`` epochs, then
+``exp(-0.1 (epoch - constant))`` decay). It records the training time (``fit``, validation
+included) and the validation mean IoU at threshold 0.5, per image then mean. The test slices are
+not touched here: ``train_recipes.py`` judges the chosen recipe on them once. Results are appended
+to the output file as they come, so an interrupted search resumes where it stopped;
+``plot_search.py`` draws them. Run it on an otherwise idle machine: the timings are wall-clock.
+"""
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+BASE = dict(base_filters=16, depth=3, convs_per_level=2, epochs=60, constant=21, batch_size=16, threads=0, prefetch=False, jit=False)
+
+# name: what differs from BASE (U-Net width/depth/convolutions per level, epochs, ...). ``threads``
+# 0 is TensorFlow's default (every core); ``prefetch`` feeds the augmentation generator through
+# tf.data with prefetching, so that it runs while the model trains; ``jit`` turns on XLA
+# compilation, which Keras 3 leaves off on a machine with no GPU.
+CONFIGURATIONS = {
+    # Speed first, on 8 epochs: settings that change the time per epoch, not what is learned.
+    "speed: 16/3/2, 8 epochs": dict(epochs=8),
+    "speed: XLA": dict(epochs=8, jit=True),
+    "speed: prefetch": dict(epochs=8, prefetch=True),
+    "speed: 1 intra-op thread": dict(epochs=8, threads=1),
+    # Quality against time, with the fastest settings above.
+    "16/3/2, 60 epochs": {},
+    "16/3/2, 50 epochs": dict(epochs=50),
+    "16/3/2, 40 epochs": dict(epochs=40),
+    "16/3/2, 40 epochs, constant 11": dict(epochs=40, constant=11),
+    "16/3/2, 50 epochs, batch 8": dict(epochs=50, batch_size=8),
+    "16/3/2, 50 epochs, batch 32": dict(epochs=50, batch_size=32),
+    "16/4/2, 50 epochs": dict(depth=4, epochs=50),
+    "16/3/1, 60 epochs": dict(convs_per_level=1),
+    "24/3/2, 40 epochs": dict(base_filters=24, epochs=40),
+    "32/2/1, 40 epochs (the old fast)": dict(base_filters=32, depth=2, convs_per_level=1, epochs=40),
+}
+
+
+def schedule(constant):
+    """The kit's schedule with ``constant`` epochs at 1e-3 (the kit's scheduler has 21)."""
+    return lambda epoch, lr=None: 1e-3 if epoch < constant else 1e-3 * math.exp(-0.1 * (epoch - constant))
+
+
+def train(settings, seed):
+    """Train one configuration from ``seed``; return its time and validation figures."""
+    import tensorflow as tf
+
+    if settings["threads"]:
+        tf.config.threading.set_intra_op_parallelism_threads(settings["threads"])
+    import keras
+
+    from helpers.augmentation import create_generator
+    from helpers.data import load_data
+    from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
+    from helpers.metrics import per_image_scores
+    from helpers.model import U_Net
+
+    folder = find_dataset()
+    train_set, val, _ = load_data(folder / IMAGE_SUBDIR, folder / MASK_SUBDIR)
+    keras.utils.set_random_seed(seed)
+    unet = {key: settings[key] for key in ("base_filters", "depth", "convs_per_level")}
+    model = U_Net(**unet)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"], jit_compile=settings["jit"])
+    batch_size = settings["batch_size"]
+    batches = source = create_generator(*train_set, batch_size=batch_size, seed=seed)
+    if settings["prefetch"]:
+        spec = tf.TensorSpec((None, 128, 128, 1), tf.float32)
+        batches = tf.data.Dataset.from_generator(lambda: source, output_signature=(spec, spec)).prefetch(2)
+    start = time.perf_counter()
+    history = model.fit(
+        batches,
+        steps_per_epoch=math.ceil(len(train_set[0]) / batch_size),
+        epochs=settings["epochs"],
+        validation_data=val,
+        callbacks=[keras.callbacks.LearningRateScheduler(schedule(settings["constant"]))],
+        verbose=0,
+    )
+    seconds = time.perf_counter() - start
+    scores = per_image_scores(val[1], model.predict(val[0], verbose=0))
+    return {
+        "training_seconds": round(seconds, 1),
+        "seconds_per_epoch": round(seconds / settings["epochs"], 2),
+        "val_mean_iou": round(float(scores.mean()), 4),
+        "val_median_iou": round(float(sorted(scores)[len(scores) // 2]), 4),
+        "val_accuracy": round(float(history.history["val_accuracy"][-1]), 4),
+        "parameters": model.count_params(),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=CONFIGURATIONS, help="configurations to run (default: all)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[220], help="seeds (default: the kit's, 220)")
+    parser.add_argument("--out", type=Path, default=HERE / "search.json")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one run, in a fresh process: NAME:SEED
+    args = parser.parse_args(argv)
+    if args.child:
+        name, seed = args.child.rsplit(":", 1)
+        print(json.dumps(train({**BASE, **CONFIGURATIONS[name]}, int(seed))))
+        return
+    done = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+    done.setdefault("machine", machine())
+    for name in args.only or CONFIGURATIONS:
+        for seed in args.seeds:
+            if any(run["name"] == name and run["seed"] == seed for run in done["runs"]):
+                continue
+            child = subprocess.run([sys.executable, __file__, "--child", f"{name}:{seed}"], capture_output=True, text=True)
+            if child.returncode:
+                raise SystemExit(f"{name} (seed {seed}) failed:\n{child.stderr[-3000:]}")
+            run = {"name": name, "seed": seed, **BASE, **CONFIGURATIONS[name], **json.loads(child.stdout.splitlines()[-1])}
+            done["runs"].append(run)
+            args.out.write_text(json.dumps(done, indent=1) + "\n")
+            print(f"{name:40s} seed {seed:3d}: {run['training_seconds']:6.0f} s, validation mean IoU {run['val_mean_iou']:.4f}", flush=True)
+
+
+def machine():
+    """The processor, its core count and TensorFlow's version, as train_recipes.py reports it."""
+    from train_recipes import machine as described
+
+    return described()
+
+
+if __name__ == "__main__":
+    main()
