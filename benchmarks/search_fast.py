@@ -5,16 +5,15 @@
 
 Each configuration in ``CONFIGURATIONS`` trains in a fresh process (thread settings only take
 effect before TensorFlow starts) on the kit's split, with the assignment's augmentation, binary
-cross-entropy, Adam and the kit's schedule family (1e-3 for ``constant`` epochs, then
-``exp(-0.1 (epoch - constant))`` decay). It records the training time (``fit``, validation
-included) and the validation mean IoU at threshold 0.5, per image then mean. The test slices are
-not touched here: ``train_recipes.py`` judges the chosen recipe on them once. Results are appended
-to the output file as they come, so an interrupted search resumes where it stopped;
-``plot_search.py`` draws them. Run it on an otherwise idle machine: the timings are wall-clock.
+cross-entropy, Adam and the kit's schedule family (``scheduler``, shifted so that the rate stays at
+1e-3 for ``constant`` epochs instead of 21, then decays by ``exp(-0.1)`` an epoch). It records the
+training time (``fit``, validation included) and the validation mean IoU at threshold 0.5, per image
+then mean. The test slices are not touched here: ``train_recipes.py`` judges the chosen recipe on
+them once. Results are appended to the output file as they come, so an interrupted search resumes
+where it stopped. Run it on an otherwise idle machine: the timings are wall-clock.
 """
 import argparse
 import json
-import math
 import subprocess
 import sys
 import time
@@ -49,11 +48,6 @@ CONFIGURATIONS = {
 }
 
 
-def schedule(constant):
-    """The kit's schedule with ``constant`` epochs at 1e-3 (the kit's scheduler has 21)."""
-    return lambda epoch, lr=None: 1e-3 if epoch < constant else 1e-3 * math.exp(-0.1 * (epoch - constant))
-
-
 def train(settings, seed):
     """Train one configuration from ``seed``; return its time and validation figures."""
     import tensorflow as tf
@@ -67,27 +61,24 @@ def train(settings, seed):
     from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
     from helpers.metrics import per_image_scores
     from helpers.model import U_Net
+    from helpers.training import scheduler
+    from reference.pipeline import compile_model, fit_model
 
     folder = find_dataset()
     train_set, val, _ = load_data(folder / IMAGE_SUBDIR, folder / MASK_SUBDIR)
     keras.utils.set_random_seed(seed)
     unet = {key: settings[key] for key in ("base_filters", "depth", "convs_per_level")}
-    model = U_Net(**unet)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"], jit_compile=settings["jit"])
+    model = compile_model(U_Net(**unet))
+    model.jit_compile = settings["jit"]
     batch_size = settings["batch_size"]
     batches = source = create_generator(*train_set, batch_size=batch_size, seed=seed)
     if settings["prefetch"]:
         spec = tf.TensorSpec((None, 128, 128, 1), tf.float32)
         batches = tf.data.Dataset.from_generator(lambda: source, output_signature=(spec, spec)).prefetch(2)
+    shift = 21 - settings["constant"]  # scheduler keeps 1e-3 for epochs 0 to 20
     start = time.perf_counter()
-    history = model.fit(
-        batches,
-        steps_per_epoch=math.ceil(len(train_set[0]) / batch_size),
-        epochs=settings["epochs"],
-        validation_data=val,
-        callbacks=[keras.callbacks.LearningRateScheduler(schedule(settings["constant"]))],
-        verbose=0,
-    )
+    history = fit_model(model, batches, len(train_set[0]), val, epochs=settings["epochs"], batch_size=batch_size,
+                        schedule=lambda epoch, lr=None: scheduler(epoch + shift))
     seconds = time.perf_counter() - start
     scores = per_image_scores(val[1], model.predict(val[0], verbose=0))
     return {
@@ -112,6 +103,8 @@ def main(argv=None):
         print(json.dumps(train({**BASE, **CONFIGURATIONS[name]}, int(seed))))
         return
     done = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+    from train_recipes import machine  # not in the child: TensorFlow starts there, after its thread settings
+
     done.setdefault("machine", machine())
     for name in args.only or CONFIGURATIONS:
         for seed in args.seeds:
@@ -124,13 +117,6 @@ def main(argv=None):
             done["runs"].append(run)
             args.out.write_text(json.dumps(done, indent=1) + "\n")
             print(f"{name:40s} seed {seed:3d}: {run['training_seconds']:6.0f} s, validation mean IoU {run['val_mean_iou']:.4f}", flush=True)
-
-
-def machine():
-    """The processor, its core count and TensorFlow's version, as train_recipes.py reports it."""
-    from train_recipes import machine as described
-
-    return described()
 
 
 if __name__ == "__main__":
