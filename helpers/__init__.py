@@ -24,7 +24,7 @@ from .config import (  # noqa: E402
 )
 from .data import load_data, read_tif, split_dataset  # noqa: E402
 from .dataset import DatasetError, find_dataset  # noqa: E402
-from .metrics import compute_dice, compute_IoU, mean_score, per_image_scores  # noqa: E402
+from .metrics import ImageIoU, compute_dice, compute_IoU, image_ious, mean_score, per_image_scores  # noqa: E402
 from .model import U_Net  # noqa: E402
-from .plots import plot_history, plot_pairs, plot_predictions  # noqa: E402
+from .plots import plot_errors, plot_history, plot_pairs, plot_predictions  # noqa: E402
 from .training import scheduler  # noqa: E402

@@ -1,6 +1,10 @@
 """Labelled figures for the notebooks and the main job."""
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
+
+# How plot_errors colours each pixel of a thresholded prediction against the true mask.
+ERROR_COLOURS = {"true positive": "limegreen", "false positive": "red", "false negative": "dodgerblue"}
 
 
 def plot_pairs(images, masks, titles=None, overlay=True):
@@ -21,16 +25,29 @@ def plot_pairs(images, masks, titles=None, overlay=True):
     return fig
 
 
-def plot_history(history, metrics=("loss", "accuracy")):
-    """Training and validation curves per epoch from a Keras history dict."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
-    for axis, name in zip(axes[0], metrics):
+HISTORY_PANELS = {"loss": "binary cross-entropy", "accuracy": "pixel accuracy", "iou": "mean IoU per image"}
+
+
+def plot_history(history, no_lung_accuracy=None):
+    """Loss, pixel accuracy and, when recorded, mean IoU per epoch from a Keras history dict.
+
+    Training figures are averaged over an epoch's augmented batches with dropout on; validation
+    figures come from the plain validation slices with dropout off, after the epoch: the two
+    are not measured alike. ``no_lung_accuracy``, when given, is drawn on the accuracy panel:
+    the score of predicting "no lung" everywhere.
+    """
+    names = [name for name in HISTORY_PANELS if name in history]
+    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4), squeeze=False)
+    for axis, name in zip(axes[0], names):
         epochs = np.arange(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], label=f"training {name}")
+        axis.plot(epochs, history[name], label="training (augmented, dropout on)")
         if f"val_{name}" in history:
-            axis.plot(epochs, history[f"val_{name}"], label=f"validation {name}")
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(name)
+            axis.plot(epochs, history[f"val_{name}"], label="validation")
+        if name == "accuracy" and no_lung_accuracy is not None:
+            axis.axhline(no_lung_accuracy, color="gray", linestyle=":", label=f'"no lung" everywhere: {no_lung_accuracy:.4f}')
+        axis.set_xlabel("epoch (1 = after the first)")
+        axis.set_ylabel(HISTORY_PANELS[name])
+        axis.set_title(HISTORY_PANELS[name])
         axis.legend()
     fig.tight_layout()
     return fig
@@ -45,5 +62,26 @@ def plot_predictions(images, masks, probabilities, scores, threshold=0.5):
             axis.imshow(np.squeeze(picture), cmap="gray")
             axis.set_title(title)
             axis.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_errors(images, masks, probabilities, titles, threshold=0.5):
+    """One row per image: the CT slice with true positives, false positives and false negatives
+    coloured (prediction thresholded at ``threshold``), beside the predicted probability map."""
+    fig, axes = plt.subplots(len(images), 2, figsize=(9, 4.2 * len(images)), squeeze=False)
+    for row, (image, mask, prob, title) in enumerate(zip(images, masks, probabilities, titles)):
+        truth, found = np.squeeze(mask) > 0.5, np.squeeze(prob) > threshold
+        axes[row, 0].imshow(np.squeeze(image), cmap="gray")
+        for colour, where in zip(ERROR_COLOURS.values(), (truth & found, found & ~truth, truth & ~found)):
+            axes[row, 0].imshow(np.ma.masked_where(~where, where), cmap=plt.matplotlib.colors.ListedColormap([colour]), alpha=0.5)
+        axes[row, 0].set_title(title)
+        shown = axes[row, 1].imshow(np.squeeze(prob), cmap="magma", vmin=0, vmax=1)
+        axes[row, 1].set_title("predicted probability of lung")
+        fig.colorbar(shown, ax=axes[row, 1], fraction=0.046)
+        for axis in axes[row]:
+            axis.axis("off")
+    handles = [Patch(color=colour, alpha=0.5, label=name) for name, colour in ERROR_COLOURS.items()]
+    axes[0, 0].legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize="small")
     fig.tight_layout()
     return fig

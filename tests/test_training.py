@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import U_Net, config, create_generator, load_training, save_training, scheduler
+from helpers import U_Net, config, create_generator, load_training, mean_score, save_training, scheduler
 from reference.pipeline import compile_model, fit_model
 
 
@@ -28,7 +28,10 @@ def test_fit_save_and_load_round_trip(tmp_path):
     unet = dict(base_filters=4, depth=3, convs_per_level=2)  # the record must rebuild any variant
     model = compile_model(U_Net(**unet))
     history = fit_model(model, create_generator(images, masks, batch_size=4), 8, (images, masks), epochs=2)
-    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert set(history.history) >= {"loss", "accuracy", "iou", "val_loss", "val_accuracy", "val_iou", "learning_rate"}
+    # The recorded validation IoU is the kit's per-image mean of the model at the end of the epoch.
+    final = mean_score(masks, model.predict(images, verbose=0))
+    assert history.history["val_iou"][-1] == pytest.approx(final, abs=1e-6)
     save_training(model, history.history, unet, tmp_path, note="test")
     loaded, record = load_training(tmp_path)
     assert record["note"] == "test" and record["unet"] == unet and len(record["history"]["loss"]) == 2
