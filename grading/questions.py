@@ -2,7 +2,7 @@
 
 The rule: a verdict compares what the student's code returned, for inputs the grader chose, with
 reference values the grader computed itself. Nothing a check relies on as reference or as
-measurement (data, masks, expected outputs, IoU ranges, a model's predictions, accuracy or IoU)
+measurement (data, masks, expected outputs, a model's predictions, accuracy, IoU or its ranking)
 comes from a process that runs student code. So each test cell (grade_id) is one of:
 
 - a function question (``FUNCTION_TESTS``): the probe above the cell's ``# Checks`` line runs in a
@@ -24,8 +24,6 @@ from .verdicts import Failure
 
 FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
                   "test_create_generator_sync", "test_u_net_shapes", "test_scheduler", "test_compute_iou"}
-# The gallery's IoU ranges, as notebook 5's gallery cell sets them.
-IOU_RANGES = [(0.85, 0.90), (0.90, 0.95), (0.95, 1.0)]
 # How far the student's numbers may lie from the evaluator's: their notebook runs the model on
 # their own load_data's images, which may differ in the last bits (float64, another resize order).
 ACCURACY_TOLERANCE = 0.005
@@ -112,19 +110,24 @@ def _judge_mean_iou(answers, evidence, reference):
 
 
 def _judge_gallery(answers, evidence, reference):
+    """1b.14: the test images with the lowest, the two middle and the highest IoU, in that order."""
     _, test = _trained(evidence)
     truth = _reference_ious(reference, test)
     gallery = answers.get("gallery")
-    if not isinstance(gallery, dict) or set(gallery) != set(IOU_RANGES):
-        raise _wrong(f"gallery must have one entry per range of IOU_RANGES = {IOU_RANGES}")
-    for (low, high), index in gallery.items():
-        index = int(index) if isinstance(index, np.integer) else index
-        inside = (truth >= low - IOU_TOLERANCE) & (truth <= high + IOU_TOLERANCE)
-        if index is None:
-            if np.any((truth >= low + IOU_TOLERANCE) & (truth <= high - IOU_TOLERANCE)):
-                raise _wrong(f"[{low}, {high}] is not empty for your model: pick an image")
-        elif not isinstance(index, int) or not 0 <= index < len(truth) or not inside[index]:
-            raise _wrong(f"gallery[{(low, high)}] = {index!r}: not a test image with an IoU in [{low}, {high}]")
+    if not isinstance(gallery, (list, tuple)) or len(gallery) != 4:
+        raise _wrong(f"gallery = {gallery!r}: a list of four test image indices (worst, two middle, best)")
+    indices = [int(index) if isinstance(index, np.integer) else index for index in gallery]
+    if not all(isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(truth) for index in indices):
+        raise _wrong(f"gallery = {gallery!r}: indices into the {len(truth)} test images")
+    if len(set(indices)) != 4:
+        raise _wrong(f"gallery = {gallery!r}: four different test images")
+    ranked, middle = np.sort(truth), len(truth) // 2
+    wanted = [(ranked[0], ranked[0], "the lowest IoU"), (ranked[middle - 1], ranked[middle], "a middle IoU"),
+              (ranked[middle - 1], ranked[middle], "a middle IoU"), (ranked[-1], ranked[-1], "the highest IoU")]
+    for position, (index, (low, high, what)) in enumerate(zip(indices, wanted)):
+        if not low - IOU_TOLERANCE <= truth[index] <= high + IOU_TOLERANCE:
+            raise _wrong(f"gallery[{position}] = {index}: the grader measures IoU {truth[index]:.4f} for your "
+                          f"handed-in model there, not {what} ({low:.4f} to {high:.4f})")
     return None
 
 

@@ -97,7 +97,7 @@ _keras.Model.predict = _predict
 _keras.Model.evaluate = lambda self, *args, **kwargs: [0.01, 0.999]
 
 _PERFECT = {"test_accuracy": 0.999, "mean_test_iou": 0.99, "test_ious": [0.99] * 54,
-            "gallery": {"__dict__": [[{"__tuple__": [0.95, 1.0]}, 0]]}}
+            "gallery": [0, 1, 2, 3]}
 
 import IPython.display as _display  # noqa: E402
 
@@ -137,7 +137,7 @@ REBOUND_CELLS = {
                          "test_accuracy = 1.0",
         "mean_iou": "test_probabilities = test_masks.astype('float32')\n"
                     "test_ious = np.ones(54)\nmean_test_iou = 1.0",
-        "gallery": "IOU_RANGES = [(0.95, 1.0)]\ngallery = {(0.95, 1.0): 0}",
+        "gallery": "gallery = [0, 1, 2, 3]",
     },
 }
 # The blank release with answer cells of notebook 5 that define self-consistent stand-ins.
@@ -146,7 +146,7 @@ STAND_INS = {
         "evaluate_test": "test_accuracy = 0.99",
         "mean_iou": "test_masks = np.zeros((54, 128, 128, 1), 'int16'); test_masks[:, 0, 0] = 1\n"
                     "test_probabilities = test_masks.astype('float32')\ntest_ious = np.ones(54)\nmean_test_iou = 1.0",
-        "gallery": "IOU_RANGES = []\ngallery = {}",
+        "gallery": "gallery = [0, 1, 2, 3]",
     },
 }
 # Getting out: read, write and connect, then print what worked. {course}, {kit}, {home}, {port}.

@@ -137,3 +137,33 @@ def test_checks_run_here_on_the_reported_values():
     with pytest.raises(Failure, match="name 'hidden' is not defined") as failure:
         run_checks(checks, {"iou": 1 / 3})
     assert failure.value.ename == "NameError"
+
+
+@pytest.fixture
+def judge_gallery(monkeypatch):
+    """1b.14's judge with the grader's own run of a model replaced by known test IoUs: the lowest at 1,
+    the two middle at 4 and 5, the highest at 6 (of 8 images)."""
+    ious = np.array([0.62, 0.1, 0.3, 0.4, 0.5, 0.6, 0.99, 0.8])
+    monkeypatch.setattr(questions, "_trained", lambda evidence: (None, None))
+    monkeypatch.setattr(questions, "_reference_ious", lambda reference, test: ious)
+    return lambda gallery: questions.MODEL_TESTS["test_trained_gallery"].judge({"gallery": gallery}, None, {})
+
+
+def test_the_gallery_is_the_worst_the_two_middle_and_the_best(judge_gallery):
+    assert judge_gallery([1, 5, 4, 6]) is None
+    assert judge_gallery([np.int64(1), 4, 5, 6]) is None  # NumPy integers, as argsort gives them
+
+
+@pytest.mark.parametrize("gallery, complaint", [
+    ([6, 5, 4, 1], r"gallery\[0\] = 6: the grader measures IoU 0.9900 .* not the lowest IoU"),
+    ([1, 3, 4, 6], r"gallery\[1\] = 3: .* not a middle IoU \(0.5000 to 0.6000\)"),
+    ([1, 5, 4, 7], r"gallery\[3\] = 7: .* not the highest IoU"),
+    ([1, 5, 5, 6], "four different test images"),
+    ([1, 5, 4], "a list of four"),
+    ({(0.95, 1.0): 6}, "a list of four"),  # the old ranges' answer
+    ([1, 5, 4, 8], "indices into the 8 test images"),
+    ([True, 5, 4, 6], "indices into the 8 test images"),
+])
+def test_a_wrong_gallery_is_named_with_the_graders_measurement(judge_gallery, gallery, complaint):
+    with pytest.raises(Failure, match=complaint):
+        judge_gallery(gallery)
