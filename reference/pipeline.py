@@ -64,7 +64,7 @@ def train_and_evaluate(data_dir=None, normalization="window", recipe=RECIPE, sch
     start = time.perf_counter()
     history = fit_model(model, create_generator(*train), len(train[0]), val, epochs=epochs, schedule=schedule)
     seconds = time.perf_counter() - start
-    _, test_accuracy = model.evaluate(*test, verbose=0)
+    test_accuracy = model.evaluate(*test, verbose=0, return_dict=True)["accuracy"]
     probabilities = model.predict(test[0], verbose=0)
     metrics = {
         "test_accuracy": float(test_accuracy),
