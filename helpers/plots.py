@@ -1,6 +1,7 @@
 """Labelled figures for the notebooks and the main job."""
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 # How plot_errors colours each pixel of a thresholded prediction against the true mask.
@@ -74,7 +75,7 @@ def plot_errors(images, masks, probabilities, titles, threshold=0.5):
         truth, found = np.squeeze(mask) > 0.5, np.squeeze(prob) > threshold
         axes[row, 0].imshow(np.squeeze(image), cmap="gray")
         for colour, where in zip(ERROR_COLOURS.values(), (truth & found, found & ~truth, truth & ~found)):
-            axes[row, 0].imshow(np.ma.masked_where(~where, where), cmap=plt.matplotlib.colors.ListedColormap([colour]), alpha=0.5)
+            axes[row, 0].imshow(np.ma.masked_where(~where, where), cmap=ListedColormap([colour]), alpha=0.5)
         axes[row, 0].set_title(title)
         shown = axes[row, 1].imshow(np.squeeze(prob), cmap="magma", vmin=0, vmax=1)
         axes[row, 1].set_title("predicted probability of lung")
