@@ -23,6 +23,10 @@ SCRUBBED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE", "LUNG
 # JPY_PARENT_PID=1 keeps ipykernel from printing its start-up banner into the grader's log.
 GRADING_ENV = {"LUNGKIT_FAST": "1", "LUNGKIT_GRADING": "1", "PYTHONNOUSERSITE": "1", "JPY_PARENT_PID": "1"}
 REMOVED = "[output removed by the grader: it quoted a hidden test]\n"
+# What C and C++ libraries write straight to the kernel's stdout and stderr (TensorFlow's start-up
+# lines: "oneDNN custom operations are on" on many CPUs, whatever TF_CPP_MIN_LOG_LEVEL says) goes
+# to the grading log, not into the notebooks and their feedback pages. Python's own prints stay.
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
 MAX_MESSAGE = 2000
 
 
@@ -82,6 +86,7 @@ class GradingExecute(Execute):
         super().__init__(**kwargs)
         if self.sandbox:
             self.kernel_manager_class = SandboxedKernelManager
+        self.extra_arguments = [*self.extra_arguments, *KERNEL_ARGUMENTS]
         self.timeout_func = self._cell_timeout
 
     def preprocess(self, nb, resources, km=None):
