@@ -2,6 +2,7 @@
 
     python benchmarks/search_fast.py [--only NAME ...] [--out benchmarks/search.json]
     python benchmarks/search_fast.py --seeds 220 1 2 --only NAME   # one configuration, several seeds
+    python benchmarks/search_fast.py --env TF_ENABLE_ONEDNN_OPTS=0 --only NAME   # under other settings
 
 Each configuration in ``CONFIGURATIONS`` trains in a fresh process (thread settings only take
 effect before TensorFlow starts) on the kit's split, with the assignment's augmentation, binary
@@ -10,10 +11,13 @@ cross-entropy, Adam and the kit's schedule family (``scheduler``, shifted so tha
 training time (``fit``, validation included) and the validation mean IoU at threshold 0.5, per image
 then mean. The test slices are not touched here: ``train_recipes.py`` judges the chosen recipe on
 them once. Results are appended to the output file as they come, so an interrupted search resumes
-where it stopped. Run it on an otherwise idle machine: the timings are wall-clock.
+where it stopped. ``--env`` sets environment variables for the training processes (oneDNN on or
+off, say); a run is known by its name, seed and those settings. Run it on an otherwise idle
+machine: the timings are wall-clock.
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +38,10 @@ CONFIGURATIONS = {
     "speed: XLA": dict(epochs=8, jit=True),
     "speed: prefetch": dict(epochs=8, prefetch=True),
     "speed: 1 intra-op thread": dict(epochs=8, threads=1),
+    # The kit's recipes (helpers.config.RECIPES), 4 epochs each: their time per epoch.
+    "speed: default recipe, 4 epochs": dict(base_filters=64, depth=2, convs_per_level=1, epochs=4),
+    "speed: fast recipe, 4 epochs": dict(base_filters=32, depth=2, convs_per_level=1, epochs=4),
+    "speed: best recipe, 4 epochs": dict(base_filters=32, depth=3, convs_per_level=2, epochs=4),
     # Quality against time, with the fastest settings above.
     "16/3/2, 60 epochs": {},
     "16/3/2, 50 epochs": dict(epochs=50),
@@ -50,6 +58,7 @@ CONFIGURATIONS = {
 
 def train(settings, seed):
     """Train one configuration from ``seed``; return its time and validation figures."""
+    import helpers  # noqa: F401: the kit's TensorFlow settings (oneDNN), before TensorFlow starts
     import tensorflow as tf
 
     if settings["threads"]:
@@ -95,6 +104,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=CONFIGURATIONS, help="configurations to run (default: all)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[220], help="seeds (default: the kit's, 220)")
+    parser.add_argument("--env", nargs="+", default=[], metavar="NAME=VALUE",
+                        help="environment of the training processes, e.g. TF_ENABLE_ONEDNN_OPTS=0")
     parser.add_argument("--out", type=Path, default=HERE / "search.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # one run, in a fresh process: NAME:SEED
     args = parser.parse_args(argv)
@@ -106,17 +117,22 @@ def main(argv=None):
     from train_recipes import machine  # not in the child: TensorFlow starts there, after its thread settings
 
     done.setdefault("machine", machine())
+    settings = dict(setting.split("=", 1) for setting in args.env)
     for name in args.only or CONFIGURATIONS:
         for seed in args.seeds:
-            if any(run["name"] == name and run["seed"] == seed for run in done["runs"]):
+            if any(run["name"] == name and run["seed"] == seed and run.get("env", {}) == settings for run in done["runs"]):
                 continue
-            child = subprocess.run([sys.executable, __file__, "--child", f"{name}:{seed}"], capture_output=True, text=True)
+            child = subprocess.run([sys.executable, __file__, "--child", f"{name}:{seed}"], capture_output=True, text=True,
+                                   env={**os.environ, **settings})
             if child.returncode:
                 raise SystemExit(f"{name} (seed {seed}) failed:\n{child.stderr[-3000:]}")
             run = {"name": name, "seed": seed, **BASE, **CONFIGURATIONS[name], **json.loads(child.stdout.splitlines()[-1])}
+            if settings:
+                run["env"] = settings
             done["runs"].append(run)
             args.out.write_text(json.dumps(done, indent=1) + "\n")
-            print(f"{name:40s} seed {seed:3d}: {run['training_seconds']:6.0f} s, validation mean IoU {run['val_mean_iou']:.4f}", flush=True)
+            print(f"{name:40s} seed {seed:3d} {' '.join(args.env)}: {run['training_seconds']:6.0f} s, "
+                  f"{run['seconds_per_epoch']:5.1f} s an epoch, validation mean IoU {run['val_mean_iou']:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ HOME = "/home/student"
 SUBMISSION = "/submission"
 # Environment variables a kernel may see: no token, key or path of the grader's.
 PASSED_ON = ("PATH", "LANG", "LC_ALL", "TZ", "LUNGKIT_DATA", "LUNGKIT_FAST", "LUNGKIT_GRADING",
-             "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+             "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
              "PYTHONNOUSERSITE", "PYTHONHASHSEED")
 
 

@@ -15,6 +15,7 @@ import math
 import time
 from pathlib import Path
 
+import helpers  # noqa: F401: the kit's TensorFlow settings (oneDNN), before Keras starts TensorFlow
 import keras
 import matplotlib
 
@@ -23,7 +24,8 @@ from helpers.augmentation import create_generator
 from helpers.config import BATCH_SIZE, EPOCHS, FAST_MODE, RECIPE, RECIPES, SEED, VERBOSE, training_settings
 from helpers.data import load_data
 from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
-from helpers.metrics import ImageIoU, compute_dice, mean_score, per_image_scores
+from helpers.iou_metric import ImageIoU
+from helpers.metrics import compute_dice, mean_score, per_image_scores
 from helpers.model import U_Net
 from helpers.plots import plot_history, plot_predictions
 from helpers.training import scheduler
