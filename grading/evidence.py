@@ -1,8 +1,8 @@
 """The evidence verdicts are judged on, gathered so that student code cannot touch it.
 
 - ``reference()``: the assignment's data as the kit's own ``load_data`` makes it, in this process.
-- ``function_answers``: what the student's ``helpers`` functions return for the grader's inputs,
-  called in a fresh sandboxed process that runs nothing of the notebooks (``sandboxed/call_functions.py``).
+- ``function_values``: a function question's probe, run here, its calls of the student's ``helpers``
+  answered by a fresh sandboxed process of that question's own (``student_calls``).
 - ``model_evidence``: the handed-in model, exported as a frozen graph where the student's code
   runs (``sandboxed/export_model.py``), then run on the reference data and inspected by a process
   that runs none of it (``sandboxed/evaluate_model.py``), each in a sandbox of its own.
@@ -22,7 +22,8 @@ import numpy as np
 
 from .errors import GradingError
 from .sandbox import run_script
-from .verdicts import MAX_REPORT_CHARS, Failure, decode
+from .student_calls import Remote, student_process
+from .verdicts import MAX_REPORT_CHARS, Failure, requested_names, trusted_namespace
 
 DATA_NAMES = ("train_images", "train_masks", "val_images", "val_masks", "test_images", "test_masks")
 MAX_GRAPHS_BYTES = 512 * 2**20
@@ -53,25 +54,26 @@ def reference():
     return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
 
 
-def function_answers(submission, probes, environment, timeout, sandbox=True):
-    """``{grade_id: values or Failure}``: each probe of ``probes`` (``{grade_id: {"code", "names"}}``)
-    run on the student's ``helpers`` in one fresh sandboxed process, given the reference arrays it names."""
-    needed = {name for probe in probes.values() for name in _loaded_names(probe["code"]) if name in DATA_NAMES}
-    with tempfile.TemporaryDirectory(prefix="lungkit-inputs-") as inputs:
-        np.savez(Path(inputs) / "given.npz", **{name: reference()[name] for name in needed})
-        _readable(inputs)
-        status, out, err = run_script("call_functions.py", environment, args=[inputs], submission=submission,
-                                      inputs=inputs, stdin=json.dumps({"probes": probes}).encode(), timeout=timeout,
-                                      sandbox=sandbox)
-    try:
-        answers = json.loads(out[:MAX_REPORT_CHARS]) if status == 0 else None
-    except ValueError:
-        answers = None
-    if not isinstance(answers, dict):
-        why = "it ran out of time" if status is None else f"it stopped with status {status}: {_last_line(err)}"
-        failure = Failure(f"calling your helpers functions failed ({why})", "GradingError")
-        return {grade_id: failure for grade_id in probes}
-    return {grade_id: _answer(answers.get(grade_id)) for grade_id in probes}
+def function_values(probe, names, submission, environment, timeout, sandbox=True):
+    """``{name: value}`` of ``names`` after the function question's ``probe`` ran here, in the grader.
+
+    The probe's calls of the student's functions go to a fresh sandboxed process of this question's
+    alone (``student_calls``), with the arguments the probe gives them (the reference arrays it
+    names, the dataset folder, its own hidden inputs); what comes back is plain data. Failure when
+    the student's code raised, or when the probe could not go on with what it returned.
+    """
+    given = {name: reference()[name] for name in _loaded_names(probe) if name in DATA_NAMES}
+    with student_process(submission, environment, timeout, sandbox) as process:
+        namespace = {**trusted_namespace(), **given}
+        namespace.update({name: Remote(process, name, f"your {name}") for name in requested_names(probe)
+                          if name not in namespace})
+        try:
+            exec(compile(probe, "<test>", "exec"), namespace)
+        except Failure:
+            raise
+        except Exception as error:  # noqa: BLE001: what the student's functions returned did not fit the test
+            raise Failure(f"{type(error).__name__}: {error}"[:2000], "AssertionError") from None
+    return {name: namespace[name] for name in names if name in namespace}
 
 
 @dataclass
@@ -158,22 +160,6 @@ def _npz(data):
             return {name: archive[name] for name in archive.files}
     except (ValueError, OSError, EOFError):
         return None
-
-
-def _answer(answer):
-    """One probe's decoded values, or the Failure saying what the student's code raised."""
-    if not isinstance(answer, dict):
-        return Failure("your helpers gave no answer for this test", "GradingError")
-    if "error" in answer:
-        ename, _, message = str(answer["error"]).partition(": ")
-        return Failure(message or f"your helpers raised {ename[:80]} (not implemented yet?)", ename[:80])
-    try:
-        values = answer.get("values")
-        if not isinstance(values, dict):
-            raise Failure("the answers are not a mapping of names")
-        return {str(name): decode(value, name) for name, value in values.items()}
-    except Failure as failure:
-        return failure
 
 
 def _loaded_names(code):

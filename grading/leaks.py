@@ -2,9 +2,15 @@
 
 A secret line is a line that the source holds only inside a solution region, a solution
 cell or a hidden-test region; a line also found outside them (an import, ``return x``) is
-public. Comparison is by stripped line, so indentation and HTML markup do not hide a leak.
+public. Comparison is by stripped line, so indentation and HTML markup do not hide a leak, and
+a file is read as it is and decoded as a student would encode a leak: reversed, and each long
+base64 or hex word decoded, forwards or reversed, inflated when it is compressed.
 """
+import base64
+import binascii
 import json
+import re
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +18,8 @@ import nbformat
 from nbgrader.utils import is_solution
 
 SOLUTION = ("BEGIN SOLUTION", "END SOLUTION")
+ENCODED_WORD = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
+MAX_INFLATED = 2**20  # bytes of one compressed word read back: a leak is a few lines, a bomb is not read
 HIDDEN_TESTS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
@@ -31,7 +39,8 @@ def find_leaks(folder, secrets, markers=SOLUTION + HIDDEN_TESTS):
     """``(file, line)`` for each marker or secret line that a file under ``folder`` holds."""
     leaks = []
     for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        lines = {line.strip() for line in _text_lines(path)}
+        text = "\n".join(_text_lines(path))
+        lines = {line.strip() for variant in (text, *decoded(text)) for line in variant.splitlines()}
         found = sorted(lines & secrets) + sorted({m for m in markers for line in lines if m in line})
         leaks += [(path, line) for line in found]
     return leaks
@@ -40,6 +49,38 @@ def find_leaks(folder, secrets, markers=SOLUTION + HIDDEN_TESTS):
 def describe(leaks):
     """The leaks, one ``file: line`` a line."""
     return "\n".join(f"{path}: {line}" for path, line in leaks)
+
+
+def decoded(text):
+    """What ``text`` may hide: itself reversed, and each long base64 or hex word of it decoded."""
+    yield text[::-1]
+    for word in set(ENCODED_WORD.findall(text)):
+        for candidate in (word, word[::-1]):
+            for data in _decodings(candidate):
+                for plain in (data, _inflated(data)):
+                    if plain:
+                        text = plain.decode(errors="ignore")
+                        yield from (text, text[::-1])
+
+
+def _decodings(word):
+    """The bytes ``word`` stands for as base64 (standard or URL-safe) or hex, where it is one."""
+    padded = word + "=" * (-len(word) % 4)
+    for decode, argument in ((base64.b64decode, padded), (base64.urlsafe_b64decode, padded), (bytes.fromhex, word)):
+        try:
+            yield decode(argument)
+        except (binascii.Error, ValueError):
+            continue
+
+
+def _inflated(data):
+    """``data`` decompressed (zlib, gzip or raw deflate), at most MAX_INFLATED bytes; None when it is not."""
+    for window in (zlib.MAX_WBITS, zlib.MAX_WBITS | 16, -zlib.MAX_WBITS):
+        try:
+            return zlib.decompressobj(window).decompress(data, MAX_INFLATED)
+        except zlib.error:
+            continue
+    return None
 
 
 def _texts(source):

@@ -50,17 +50,6 @@ def failure_output(ename, message):
     return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
-def function_probes(nb):
-    """``{grade_id: {"code": probe, "names": what its checks read}}`` of the notebook's function questions."""
-    probes = {}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if is_autograder_test(cell) and questions.kind(grade_id) == "function":
-            probe, checks = split_test(cell.source)
-            probes[grade_id] = {"code": probe, "names": requested_names(checks)}
-    return probes
-
-
 class GradingExecute(Execute):
     """nbgrader's Execute with sandboxed kernels, tests judged here on trusted evidence, and a
     deadline per submission.
@@ -94,8 +83,6 @@ class GradingExecute(Execute):
         self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
         self._verdicts = {}
         self._submission = submission_of(resources["metadata"]["path"])
-        self._probes = function_probes(nb)
-        self._functions = None
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
             nb.cells[index].outputs = outputs
@@ -134,9 +121,8 @@ class GradingExecute(Execute):
                 return []
             self._run(new_code_cell(visible(cell.source)), index)  # as the student saw it; not evidence
             if kind == "function":
-                values = self._function_answers()[grade_id]
-                if isinstance(values, Failure):
-                    raise values
+                values = evidence.function_values(probe, requested_names(checks), self._submission,
+                                                  kernel_environment(), self._time_left(), self.sandbox)
                 run_checks(checks, values, where=f"checks of {grade_id}")
                 return []
             question = questions.MODEL_TESTS[grade_id]
@@ -158,13 +144,6 @@ class GradingExecute(Execute):
         nonce = secrets.token_hex(16)
         report = self._run(new_code_cell(report_code(names, nonce)), index, store_history=False)
         return decode_report(report.outputs, nonce)
-
-    def _function_answers(self):
-        """The answers of this notebook's function questions, from one sandboxed process, gathered once."""
-        if self._functions is None:
-            self._functions = evidence.function_answers(self._submission, self._probes, kernel_environment(),
-                                                        self._time_left(), self.sandbox)
-        return self._functions
 
     def _model_evidence(self):
         """The trusted evaluator's evidence on the submission's model, gathered once per submission."""

@@ -148,34 +148,43 @@ def run_script(script, environment, args=(), submission=None, inputs=None, outpu
     hand-ins only). stdout and stderr go to files, so the sandbox's file-size limit caps them;
     past ``timeout`` seconds the process is killed and the status is None.
     """
+    with tempfile.TemporaryDirectory(prefix="lungkit-run-") as scratch, \
+            open(Path(scratch) / "out", "w+b") as out, open(Path(scratch) / "err", "w+b") as err:
+        process = start_script(script, environment, scratch, args, submission, inputs, outputs, sandbox,
+                               stdin=subprocess.PIPE, stdout=out, stderr=err)
+        try:
+            process.communicate(stdin, timeout=timeout)
+            status = process.returncode
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            status = None
+        out.seek(0)
+        err.seek(0)
+        return status, out.read(), err.read().decode(errors="replace")
+
+
+def start_script(script, environment, scratch, args=(), submission=None, inputs=None, outputs=None, sandbox=True,
+                 **streams):
+    """Start ``python -I grading/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen.
+
+    ``scratch``: a folder of the grader's that outlives the process (the unsandboxed copy of the
+    submission goes there); ``streams``: Popen's stdin, stdout and stderr.
+    """
     args = [str(arg) for arg in args]
-    with tempfile.TemporaryDirectory(prefix="lungkit-run-") as scratch:
-        if sandbox:
-            for host, inside in ((inputs, INPUTS), (outputs, OUTPUTS)):
-                args = [arg.replace(str(host), inside, 1) if host and arg.startswith(str(host)) else arg for arg in args]
-            if outputs:
-                Path(outputs).chmod(0o777)  # the sandbox user writes there
-            command = bwrap_command([sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/{script}", *args], environment,
-                                    submission=submission, inputs=inputs, outputs=outputs,
-                                    uid=SandboxedKernelManager.uid, cpus=SandboxedKernelManager.cpus)
-            cwd = None
-        else:
-            command = [sys.executable, "-I", str(SCRIPTS / script), *args]
-            cwd = Path(scratch) / (Path(submission).name if submission else "work")
-            shutil.copytree(submission, cwd) if submission else cwd.mkdir()
-        with open(Path(scratch) / "out", "w+b") as out, open(Path(scratch) / "err", "w+b") as err:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=cwd,
-                                       env=None if sandbox else environment)
-            try:
-                process.communicate(stdin, timeout=timeout)
-                status = process.returncode
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                status = None
-            out.seek(0)
-            err.seek(0)
-            return status, out.read(), err.read().decode(errors="replace")
+    if not sandbox:
+        cwd = Path(scratch) / (Path(submission).name if submission else "work")
+        shutil.copytree(submission, cwd) if submission else cwd.mkdir()
+        return subprocess.Popen([sys.executable, "-I", str(SCRIPTS / script), *args], cwd=cwd, env=environment,
+                                **streams)
+    for host, inside in ((inputs, INPUTS), (outputs, OUTPUTS)):
+        args = [arg.replace(str(host), inside, 1) if host and arg.startswith(str(host)) else arg for arg in args]
+    if outputs:
+        Path(outputs).chmod(0o777)  # the sandbox user writes there
+    command = bwrap_command([sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/{script}", *args], environment,
+                            submission=submission, inputs=inputs, outputs=outputs,
+                            uid=SandboxedKernelManager.uid, cpus=SandboxedKernelManager.cpus)
+    return subprocess.Popen(command, **streams)
 
 
 def submission_of(autograded):

