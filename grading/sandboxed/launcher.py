@@ -6,12 +6,21 @@ It is started by bubblewrap (see ``grading/sandbox.py``), before any student cod
 standard library only. In order: it sets the resource limits and the cores the command may use,
 copies the read-only submission (if there is one) into the sandbox's private home without the
 configuration files a hand-in could use to run code at start-up, drops to the sandbox user when
-it runs as root, and replaces itself with the command (a kernel, or a one-shot script) there.
+it runs as root, closes the kernel keyring with a seccomp filter, and replaces itself with the
+command (a kernel, or a one-shot script) there.
+
+The keyring is the one channel between two sandboxes that bubblewrap's namespaces leave open: keys
+belong to a user id, and every sandbox of a grading run as root runs as the same few users. System
+V IPC and POSIX message queues (the IPC namespace), abstract sockets (the network namespace) and
+``/dev/shm`` (bubblewrap's own ``/dev``) are each sandbox's own already.
 """
+import ctypes
 import json
 import os
+import platform
 import resource
 import shutil
+import struct
 import sys
 
 LIMITS = {
@@ -25,6 +34,45 @@ LIMITS = {
 # Files that IPython or Jupyter would read at start-up from the kernel's folder: a hand-in's are never used.
 START_UP = ("ipython_config.py", "ipython_kernel_config.py", "jupyter_config.py", "jupyter_config.json",
             ".ipython", ".jupyter", "ipython_config.json", "ipython_kernel_config.json")
+
+
+# The kernel keyring's system calls (add_key, request_key, keyctl) and the audit architecture, per CPU.
+KEYRING_CALLS = {"x86_64": (0xC000003E, (248, 249, 250)), "aarch64": (0xC00000B7, (217, 218, 219))}
+X32_BIT = 0x40000000  # x86_64's x32 calls: none of the kit's software uses them
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+RET_ALLOW, RET_EPERM = 0x7FFF0000, 0x00050000 | 1
+LOAD_WORD, JUMP_EQUAL, JUMP_AT_LEAST, RETURN = 0x20, 0x15, 0x35, 0x06
+
+
+def keyring_filter(machine):
+    """A seccomp program (BPF) that fails the keyring's calls, calls of another architecture, and
+    x32 calls with EPERM, and allows everything else."""
+    if machine not in KEYRING_CALLS:
+        raise OSError(f"the grading sandbox knows the keyring's system calls on {' and '.join(KEYRING_CALLS)} "
+                      f"only, not on {machine}")
+    arch, calls = KEYRING_CALLS[machine]
+    denied = 5 + len(calls)  # the index of the last instruction, the refusal
+    program = [(LOAD_WORD, 0, 0, 4), (JUMP_EQUAL, 0, denied - 2, arch), (LOAD_WORD, 0, 0, 0),
+               (JUMP_AT_LEAST, denied - 4, 0, X32_BIT)]
+    program += [(JUMP_EQUAL, denied - 5 - index, 0, number) for index, number in enumerate(calls)]
+    program += [(RETURN, 0, 0, RET_ALLOW), (RETURN, 0, 0, RET_EPERM)]
+    return b"".join(struct.pack("HBBI", *instruction) for instruction in program), len(program)
+
+
+def close_keyring():
+    """Install ``keyring_filter`` for this process and all it starts (it cannot be removed)."""
+    code, length = keyring_filter(platform.machine().lower())
+    buffer = ctypes.create_string_buffer(code)
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for option, *arguments in ((PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),
+                               (PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+                                ctypes.byref(Program(length, ctypes.addressof(buffer))), 0, 0)):
+        if libc.prctl(option, *arguments) != 0:
+            raise OSError(ctypes.get_errno(), "the sandbox could not close the kernel keyring (prctl)")
 
 
 def start_up_files(folder, names):
@@ -51,6 +99,7 @@ def main(argv):
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    close_keyring()
     os.chdir(settings["workdir"])
     os.execv(command[0], command)
 
