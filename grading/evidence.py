@@ -15,6 +15,7 @@ import io
 import json
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,10 +93,14 @@ def model_evidence(submission, environment, timeout, sandbox=True):
     started = time.monotonic()
     status, out, err = run_script("export_model.py", environment, submission=submission, timeout=timeout,
                                   sandbox=sandbox)
-    graphs = _npz(out) if status == 0 and len(out) <= MAX_GRAPHS_BYTES else None
     evidence = ModelEvidence()
-    if graphs is None:
-        why = "it ran out of time" if status is None else _last_line(err)
+    try:
+        if status != 0:
+            raise ValueError("it ran out of time" if status is None else _last_line(err))
+        if len(out) > MAX_GRAPHS_BYTES:
+            raise ValueError(f"its output is over {MAX_GRAPHS_BYTES // 2**20} MiB")
+        graphs = _npz(out)
+    except ValueError as why:
         evidence.problems = dict.fromkeys(MODELS, f"your model could not be exported from your helpers/ ({why})")
         return evidence
     ref = reference()
@@ -154,12 +159,18 @@ def _readable(folder):
 
 
 def _npz(data):
-    """The arrays of an ``.npz`` file's bytes (no pickles), or None when it is not one."""
+    """The arrays of an ``.npz`` file's bytes (no pickles); ValueError saying why when it is not one,
+    or when its members declare more than MAX_GRAPHS_BYTES: that is checked before any is inflated."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+        if declared > MAX_GRAPHS_BYTES:
+            raise ValueError(f"its output would expand to {declared / 2**20:,.0f} MiB; the limit is "
+                             f"{MAX_GRAPHS_BYTES // 2**20} MiB")
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
-    except (ValueError, OSError, EOFError):
-        return None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"its output is not an archive of arrays ({error})") from None
 
 
 def _loaded_names(code):

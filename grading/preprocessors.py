@@ -1,5 +1,7 @@
 """The nbgrader steps the course swaps in: sandboxed grading kernels whose tests are judged
 outside them, and feedback without hidden tests."""
+import collections
+import json
 import os
 import secrets
 import time
@@ -12,6 +14,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List
 
 from . import evidence, questions
+from .inert import MAX_CELL_OUTPUT
 from .leaks import _strings, secret_lines
 from .sandbox import SandboxedKernelManager, submission_of
 from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test, visible
@@ -28,6 +31,10 @@ REMOVED = "[output removed by the grader: it quoted a hidden test]\n"
 # to the grading log, not into the notebooks and their feedback pages. Python's own prints stay.
 KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
 MAX_MESSAGE = 2000
+# What the grader keeps of a cell's outputs while it runs: twice what a page shows (inert.py cuts the
+# rest when the notebook is written, with a line saying so). Past that, outputs are dropped as they
+# arrive, so that a student's flood costs that cell its outputs, never the grader's memory.
+MAX_RECEIVED = 2 * MAX_CELL_OUTPUT
 
 
 def kernel_environment():
@@ -76,6 +83,7 @@ class GradingExecute(Execute):
         if self.sandbox:
             self.kernel_manager_class = SandboxedKernelManager
         self.extra_arguments = [*self.extra_arguments, *KERNEL_ARGUMENTS]
+        self._received = collections.Counter()
         self.timeout_func = self._cell_timeout
 
     def preprocess(self, nb, resources, km=None):
@@ -83,6 +91,7 @@ class GradingExecute(Execute):
         self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
         self._verdicts = {}
         self._submission = submission_of(resources["metadata"]["path"])
+        self._received = collections.Counter()  # output bytes per cell
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
             nb.cells[index].outputs = outputs
@@ -124,6 +133,8 @@ class GradingExecute(Execute):
                 values = evidence.function_values(probe, requested_names(checks), self._submission,
                                                   kernel_environment(), self._time_left(), self.sandbox)
                 run_checks(checks, values, where=f"checks of {grade_id}")
+                if grade_id in questions.NETWORK_TESTS:
+                    questions.require_network(self._model_evidence(), questions.NETWORK_TESTS[grade_id])
                 return []
             question = questions.MODEL_TESTS[grade_id]
             answers = self._report("", question.answers, index) if question.answers else {}
@@ -170,6 +181,13 @@ class GradingExecute(Execute):
         cell.outputs = [o if not self._quotes_hidden_test(o) else new_output("stream", name="stdout", text=REMOVED)
                         for o in cell.outputs]
         return cell
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's handling of one output message, until the cell's outputs pass MAX_RECEIVED."""
+        self._received[cell_index] += len(json.dumps(msg.get("content", {}), default=str))
+        if self._received[cell_index] > MAX_RECEIVED:
+            return None
+        return super().output(outs, msg, display_id, cell_index)
 
     def _cell_timeout(self, cell):
         return min(self.timeout, self._time_left())

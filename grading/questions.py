@@ -24,6 +24,9 @@ from .verdicts import Failure
 
 FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
                   "test_create_generator_sync", "test_u_net_shapes", "test_scheduler", "test_compute_iou"}
+# Function questions about a network: their points also need the graph of that model, as the evaluator
+# accepted it (built of the question's layers), for outputs of the right shape alone hold for a constant.
+NETWORK_TESTS = {"test_u_net_shapes": "untrained"}
 # How far the student's numbers may lie from the evaluator's: their notebook runs the model on
 # their own load_data's images, which may differ in the last bits (float64, another resize order).
 ACCURACY_TOLERANCE = 0.005
@@ -46,6 +49,14 @@ def _wrong(message):
 def kind(grade_id):
     """"function", "model" or "notebook": how the test cell ``grade_id`` is judged."""
     return "function" if grade_id in FUNCTION_TESTS else "model" if grade_id in MODEL_TESTS else "notebook"
+
+
+def require_network(evidence, model):
+    """Failure unless the evaluator accepted the graph of ``model`` ("untrained" or "trained")."""
+    if model not in evidence.facts:
+        why = evidence.problems.get(model, "your U_Net could not be inspected")
+        raise Failure(f"outputs of the right shape, but not from a network of 1b.6's layers: {why}",
+                      "ArchitectureError")
 
 
 def _judge_layers(answers, evidence, reference):

@@ -50,6 +50,7 @@ ATTACKS = {
     "escape": "wrong",  # and it exhausts the kernel's limits
     "stand_ins": "blank",
     "harvest": "blank",
+    "constant_u_net": "blank",
 }
 # Damaged hand-ins: the solution, damaged in each notebook; they lose only the answers really gone.
 DAMAGED = {
@@ -143,6 +144,8 @@ def _write_attacks(hand_ins, course, source, weights, untrained_weights, port):
     attacks.rewrite_answers(hand_ins / "stand_ins", attacks.STAND_INS)
     shutil.copytree(hand_ins / "blank", hand_ins / "harvest")
     attacks.append_to_helpers(hand_ins / "harvest", attacks.HARVEST)
+    shutil.copytree(hand_ins / "blank", hand_ins / "constant_u_net")
+    attacks.append_to_helpers(hand_ins / "constant_u_net", attacks.CONSTANT_U_NET)
 
 
 def _write_damaged(hand_ins, source, weights):

@@ -1,0 +1,53 @@
+"""The grader's own process stays bounded whatever a sandbox sends it: the export's archive is checked
+for its declared size before anything is inflated, and a cell's outputs are capped as they arrive."""
+import io
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+from grading.evidence import MAX_GRAPHS_BYTES, _npz
+from grading.preprocessors import MAX_RECEIVED, GradingExecute
+
+
+def test_an_archive_that_would_inflate_past_the_limit_is_refused_unread():
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("trained_inference.pb.npy", "w", force_zip64=True) as member:
+            for _ in range(MAX_GRAPHS_BYTES // 2**20 + 64):
+                member.write(bytes(2**20))
+    data = packed.getvalue()
+    assert len(data) < 2**20, "a bomb: well under a MiB packed"
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"would expand to 576 MiB; the limit is 512 MiB"):
+        _npz(data)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB used to refuse it"
+
+
+def test_an_honest_archive_is_read():
+    packed = io.BytesIO()
+    np.savez(packed, untrained_error=np.array("no model"), weights=np.ones(3, "float32"))
+    arrays = _npz(packed.getvalue())
+    assert arrays["weights"].tolist() == [1.0, 1.0, 1.0] and str(arrays["untrained_error"]) == "no model"
+    with pytest.raises(ValueError, match="not an archive of arrays"):
+        _npz(b"PK\x03\x04 cut off")
+
+
+def test_a_flood_of_output_is_dropped_as_it_arrives():
+    grader = GradingExecute()
+    grader.reset_execution_trackers()
+    grader.clear_before_next_output = False  # as nbclient sets it when a cell starts
+    outs, chunk = [], "x" * 2**20
+    tracemalloc.start()
+    for _ in range(64):  # 64 MiB printed by one cell
+        message = {"msg_type": "stream", "header": {"msg_type": "stream"}, "parent_header": {},
+                   "content": {"name": "stdout", "text": chunk}}
+        grader.output(outs, message, None, 3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    kept = sum(len(out.text) for out in outs)
+    assert MAX_RECEIVED - 2**20 <= kept <= MAX_RECEIVED, kept
+    assert peak < MAX_RECEIVED + 16 * 2**20, f"{peak / 2**20:.0f} MiB held"
