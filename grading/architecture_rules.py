@@ -2,9 +2,17 @@
 
 ``grading/sandboxed/evaluate_model.py`` writes the facts (``architecture.json``) and has already
 refused any graph with another layer than Conv2D, MaxPool2D, UpSampling2D, Dropout and
-concatenation; these rules judge how those layers are put together.
+concatenation; these rules judge how those layers are put together, and their sizes, which hold for
+the trained model as for a fresh one: a network of huge kernels can store the public slices' masks
+instead of learning to find lungs.
 """
+import math
 from collections import Counter
+
+# 1b.6's kernels: 3x3 convolutions, 2x2 or 3x3 up-convolutions, a 1x1 output convolution.
+KERNELS = {(3, 3), (2, 2), (1, 1)}
+MAX_LEVELS = 5  # 128 pixels pooled five times are 4
+MAX_WEIGHTS = 10_000_000  # the kit's largest recipe has 1.9 million
 
 
 def architecture_problems(facts):
@@ -21,6 +29,15 @@ def architecture_problems(facts):
         if skips[height] < count:
             problems.append(f"the upsampled {height}x{height} maps are not concatenated with the contracting path's "
                             f"{height}x{height} maps (the skip connection)")
+    kernels = sorted({f"{h}x{w}" for h, w, *_ in facts["convolutions"] if (h, w) not in KERNELS})
+    if kernels:
+        problems.append(f"convolutions with {', '.join(kernels)} kernels: 1b.6's are 3x3, 2x2 or 3x3 for the "
+                        "up-convolutions and 1x1 for the output")
+    if len(pooling) > MAX_LEVELS:
+        problems.append(f"{len(pooling)} max-pooling levels: at most {MAX_LEVELS} for 128x128 slices")
+    weights = sum(math.prod(shape) + shape[-1] for shape in facts["convolutions"])
+    if weights > MAX_WEIGHTS:
+        problems.append(f"{weights:,} weights: at most {MAX_WEIGHTS:,}")
     output = facts["output"]
     if output["op"] != "Sigmoid":
         problems.append(f"the output is not a sigmoid (its last operation is {output['op']}): end with a 1x1 "

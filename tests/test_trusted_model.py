@@ -77,11 +77,11 @@ class SmallUNet(keras.Model):
     """A subclassed U-Net with 8 filters and 2 levels, with one thing changed from the kit's."""
 
     def __init__(self, concatenation="layers.concatenate", up_kernel=2, extra=None, skips=True,
-                 activation="sigmoid", dropout_always=False, **kwargs):
+                 activation="sigmoid", dropout_always=False, bottom_kernel=3, **kwargs):
         super().__init__(**kwargs)
         self.join, self.skips, self.dropout_always = CONCATENATIONS[concatenation], skips, dropout_always
         self.down = [conv(8), conv(16)]
-        self.bottom = conv(32)
+        self.bottom = conv(32, bottom_kernel)
         self.pool, self.upsample = layers.MaxPool2D(2), layers.UpSampling2D(2)
         self.upconv = [conv(16, up_kernel), conv(8, up_kernel)]
         self.up = [conv(16), conv(8)]
@@ -127,6 +127,8 @@ BROKEN = {
     "linear output": (lambda: SmallUNet(activation=None), "not a sigmoid"),
     "no dropout": (lambda: U_Net(base_filters=8, dropout=0.0), "no Dropout"),
     "dropout at inference": (lambda: SmallUNet(dropout_always=True), "Dropout is active at inference"),
+    # A lookup table's first step: a kernel large enough to recognise a slice.
+    "a 9x9 convolution": (lambda: SmallUNet(bottom_kernel=9), "9x9 kernels"),
 }
 
 
