@@ -22,6 +22,9 @@ from traitlets import Bool
 # The largest outputs of the kit's own notebooks: 0.6 MB in a cell (a figure), 0.6 MB in a notebook.
 MAX_CELL_OUTPUT = 2 * 2**20
 MAX_NOTEBOOK_OUTPUT = 8 * 2**20
+# Cell metadata that GradingExecute sets on a cell whose outputs it stopped keeping as they arrived:
+# how many bytes came in all, for the note below.
+RECEIVED = "lungkit_output_bytes"
 CUT = "[output cut by the grader: this cell's outputs came to {size:.1f} MiB; the limit is {cell} MiB a cell and " \
       "{notebook} MiB a notebook]\n"
 
@@ -64,6 +67,7 @@ class InertNotebook(Preprocessor):
 
 
 def _clean_cell(cell, budget):
+    received = cell.metadata.get(RECEIVED, 0)
     grading = cell.metadata.get("nbgrader")
     cell.metadata = {"nbgrader": grading} if grading and CELL_ID.fullmatch(str(grading.get("grade_id", "x"))) else {}
     cell.pop("attachments", None)
@@ -72,7 +76,7 @@ def _clean_cell(cell, budget):
     if cell.cell_type == "code":
         if not isinstance(cell.get("execution_count"), int):
             cell.execution_count = None
-        cell.outputs = _bounded([o for o in map(_inert_output, cell.outputs) if o], budget)
+        cell.outputs = _bounded([o for o in map(_inert_output, cell.outputs) if o], budget, received)
 
 
 def _inert_output(output):
@@ -104,10 +108,11 @@ def _text(value):
     return "".join(map(str, value)) if isinstance(value, list) else str(value if value is not None else "")
 
 
-def _bounded(outputs, budget):
+def _bounded(outputs, budget, received=0):
     """The outputs that fit the cell's limit and what is left of the notebook's (``budget[0]``), the
-    first text cut to fit, with a line saying so."""
-    total = sum(len(json.dumps(o)) for o in outputs)
+    first text cut to fit, with a line saying so; ``received``: the bytes that came in all, when
+    more came than ``outputs`` holds."""
+    total = max(sum(len(json.dumps(o)) for o in outputs), received if isinstance(received, int) else 0)
     room = min(MAX_CELL_OUTPUT, budget[0])
     if total <= room:
         budget[0] -= total

@@ -14,7 +14,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List
 
 from . import evidence, questions
-from .inert import MAX_CELL_OUTPUT
+from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .leaks import _strings, secret_lines
 from .sandbox import SandboxedKernelManager, submission_of
 from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test, visible
@@ -183,9 +183,11 @@ class GradingExecute(Execute):
         return cell
 
     def output(self, outs, msg, display_id, cell_index):
-        """nbclient's handling of one output message, until the cell's outputs pass MAX_RECEIVED."""
+        """nbclient's handling of one output message, until the cell's outputs pass MAX_RECEIVED; then
+        only their size is counted, for the note that InertNotebook writes."""
         self._received[cell_index] += len(json.dumps(msg.get("content", {}), default=str))
         if self._received[cell_index] > MAX_RECEIVED:
+            self.nb.cells[cell_index].metadata[RECEIVED] = self._received[cell_index]
             return None
         return super().output(outs, msg, display_id, cell_index)
 

@@ -6,8 +6,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from grading.evidence import MAX_GRAPHS_BYTES, _npz
+from grading.inert import RECEIVED, InertNotebook
 from grading.preprocessors import MAX_RECEIVED, GradingExecute
 
 
@@ -36,8 +38,9 @@ def test_an_honest_archive_is_read():
         _npz(b"PK\x03\x04 cut off")
 
 
-def test_a_flood_of_output_is_dropped_as_it_arrives():
+def test_a_flood_of_output_is_dropped_as_it_arrives_and_its_size_is_told():
     grader = GradingExecute()
+    grader.nb = new_notebook(cells=[new_code_cell(f"print({index})") for index in range(4)])
     grader.reset_execution_trackers()
     grader.clear_before_next_output = False  # as nbclient sets it when a cell starts
     outs, chunk = [], "x" * 2**20
@@ -51,3 +54,8 @@ def test_a_flood_of_output_is_dropped_as_it_arrives():
     kept = sum(len(out.text) for out in outs)
     assert MAX_RECEIVED - 2**20 <= kept <= MAX_RECEIVED, kept
     assert peak < MAX_RECEIVED + 16 * 2**20, f"{peak / 2**20:.0f} MiB held"
+    cell = grader.nb.cells[3]
+    cell.outputs = outs
+    InertNotebook().preprocess(grader.nb, {})
+    assert "[output cut by the grader: this cell's outputs came to 64.0 MiB" in cell.outputs[-1].text
+    assert RECEIVED not in cell.metadata
