@@ -9,7 +9,6 @@
 
 Everything that comes back is decoded as plain data, within size limits.
 """
-import ast
 import functools
 import io
 import json
@@ -63,11 +62,11 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
     names, the dataset folder, its own hidden inputs); what comes back is plain data. Failure when
     the student's code raised, or when the probe could not go on with what it returned.
     """
-    given = {name: reference()[name] for name in _loaded_names(probe) if name in DATA_NAMES}
+    needed = requested_names(probe)  # what the probe reads and does not bind: data, or the student's functions
     with student_process(submission, environment, timeout, sandbox) as process:
-        namespace = {**trusted_namespace(), **given}
-        namespace.update({name: Remote(process, name, f"your {name}") for name in requested_names(probe)
-                          if name not in namespace})
+        namespace = trusted_namespace()
+        namespace.update({name: reference()[name] if name in DATA_NAMES else Remote(process, name, f"your {name}")
+                          for name in needed})
         try:
             exec(compile(probe, "<test>", "exec"), namespace)
         except Failure:
@@ -171,10 +170,6 @@ def _npz(data):
             return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError(f"its output is not an archive of arrays ({error})") from None
-
-
-def _loaded_names(code):
-    return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
 
 
 def _last_line(text):
