@@ -5,7 +5,6 @@ sandboxed run is in tests/test_sandbox.py."""
 import os
 import textwrap
 
-import numpy as np
 import pytest
 
 from grading.evidence import function_values
