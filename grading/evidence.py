@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradingError
-from .sandbox import run_script
+from .sandbox import last_line, run_script
 from .student_calls import Remote, student_process
 from .verdicts import MAX_REPORT_CHARS, Failure, requested_names, trusted_namespace
 
@@ -95,7 +95,7 @@ def model_evidence(submission, environment, timeout, sandbox=True):
     evidence = ModelEvidence()
     try:
         if status != 0:
-            raise ValueError("it ran out of time" if status is None else _last_line(err))
+            raise ValueError("it ran out of time" if status is None else last_line(err))
         if len(out) > MAX_GRAPHS_BYTES:
             raise ValueError(f"its output is over {MAX_GRAPHS_BYTES // 2**20} MiB")
         graphs = _npz(out)
@@ -141,7 +141,7 @@ def _read_evaluation(evidence, name, folder, status, err, count):
         facts = json.loads((folder / "architecture.json").read_text()[:MAX_REPORT_CHARS])
         probabilities = np.load(folder / "probabilities.npy", allow_pickle=False)
     except (OSError, ValueError):
-        why = "it ran out of time" if status is None else _last_line(err)
+        why = "it ran out of time" if status is None else last_line(err)
         evidence.problems[name] = f"the grader could not evaluate your model's graph ({why})"
         return
     if probabilities.shape != (count, 128, 128, 1) or probabilities.dtype != np.float32:
@@ -170,8 +170,3 @@ def _npz(data):
             return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError(f"its output is not an archive of arrays ({error})") from None
-
-
-def _last_line(text):
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:500] if lines else "no message"

@@ -18,9 +18,9 @@ import nbformat
 from nbgrader.utils import is_solution
 
 SOLUTION = ("BEGIN SOLUTION", "END SOLUTION")
+HIDDEN_TESTS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 ENCODED_WORD = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 MAX_INFLATED = 2**20  # bytes of one compressed word read back: a leak is a few lines, a bomb is not read
-HIDDEN_TESTS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
 def secret_lines(source, kinds=("solution", "hidden tests")):
@@ -59,8 +59,8 @@ def decoded(text):
             for data in _decodings(candidate):
                 for plain in (data, _inflated(data)):
                     if plain:
-                        text = plain.decode(errors="ignore")
-                        yield from (text, text[::-1])
+                        readable = plain.decode(errors="ignore")
+                        yield from (readable, readable[::-1])
 
 
 def _decodings(word):

@@ -187,6 +187,12 @@ def start_script(script, environment, scratch, args=(), submission=None, inputs=
     return subprocess.Popen(command, **streams)
 
 
+def last_line(text):
+    """The last non-empty line of a sandboxed process's ``text`` (its stderr), for a message."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "no message"
+
+
 def submission_of(autograded):
     """The collected submission (``COURSE/submitted/<student>/<assignment>``) of the folder nbgrader
     autogrades it in (``COURSE/autograded/<student>/<assignment>``): what the student handed in,

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .sandbox import start_script
+from .sandbox import last_line, start_script
 from .sandboxed.plain_data import encode
 from .verdicts import Failure, decode
 
@@ -85,8 +85,7 @@ class StudentProcess:
         """The Failure of a process that ended before it answered."""
         status = self._process.wait()
         self._errors.seek(0)
-        lines = [line for line in self._errors.read().decode(errors="replace").splitlines() if line.strip()]
-        why = lines[-1][:500] if lines else "no message"
+        why = last_line(self._errors.read().decode(errors="replace"))
         return Failure(f"calling your helpers functions failed (it stopped with status {status}: {why})",
                        "GradingError")
 
