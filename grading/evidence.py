@@ -3,6 +3,8 @@
 - ``reference()``: the assignment's data as the kit's own ``load_data`` makes it, in this process.
 - ``function_values``: a function question's probe, run here, its calls of the student's ``helpers``
   answered by a fresh sandboxed process of that question's own (``student_calls``).
+- ``cell_effect``: what an answer cell did to the grader's small model, run again by a fresh
+  sandboxed process of that question's own (``sandboxed/run_cell.py``, ``cell_questions``).
 - ``model_evidence``: the handed-in model, exported as a frozen graph where the student's code
   runs (``sandboxed/export_model.py``), then run on the reference data and inspected by a process
   that runs none of it (``sandboxed/evaluate_model.py``), each in a sandbox of its own.
@@ -22,6 +24,7 @@ import numpy as np
 
 from .errors import GradingError
 from .sandbox import last_line, run_script
+from .sandboxed.plain_data import encode
 from .student_calls import Remote, student_process
 from .verdicts import MAX_REPORT_CHARS, Failure, requested_names, trusted_namespace
 
@@ -74,6 +77,18 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
         except Exception as error:  # noqa: BLE001: what the student's functions returned did not fit the test
             raise Failure(f"{type(error).__name__}: {error}"[:2000], "AssertionError") from None
     return {name: namespace[name] for name in names if name in namespace}
+
+
+def cell_effect(question, source, inputs, submission, environment, timeout, sandbox=True):
+    """What the answer cell ``source`` did to the grader's model, run in ``question``'s setting on
+    ``inputs`` by a fresh sandboxed ``run_cell.py``: plain data. Failure when the cell raised."""
+    with student_process(submission, environment, timeout, sandbox, script="run_cell.py") as process:
+        try:
+            return process.request({"setting": question.setting, "source": source, "inputs": encode(inputs)},
+                                   f"your {question.cell} cell")
+        except Failure as failure:
+            raise Failure(f"your {question.cell} cell, run again by the grader on a small model and data of its "
+                          f"own: {failure}", failure.ename) from None
 
 
 @dataclass

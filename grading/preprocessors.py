@@ -14,6 +14,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List
 
 from . import evidence, questions
+from .cell_questions import drawn_inputs
 from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .leaks import _strings, secret_lines
 from .sandbox import SandboxedKernelManager, submission_of
@@ -64,9 +65,9 @@ class GradingExecute(Execute):
     Answer and other cells run in the kernel as usual, and so does the visible part of every
     test cell, as the student saw it. The verdict of a test cell comes from the evidence its
     kind of question calls for (``questions.py``): the student's functions called in a process
-    of their own, the handed-in model run by the trusted evaluator, or, for the notebook's own
-    state, values the kernel reports. The checks run in this process and decide the cell's only
-    output: none when they pass (a note when the grader measured something itself), one error
+    of their own, the handed-in model run by the trusted evaluator, or the student's answer cell
+    run again in a process of its own on the grader's model. The verdict is decided in this
+    process, and decides the cell's only output: none when they pass (a note when the grader measured something itself), one error
     when they fail. Outputs that quote a hidden test are removed. The kernel runs in the
     submission's folder (a scratch copy of it, in the sandbox), so ``import helpers`` finds the
     student's. When student code kills the kernel, that cell and the rest of its notebook fail,
@@ -122,36 +123,41 @@ class GradingExecute(Execute):
         """The test cell's outputs: none (or a note) when its checks pass on trusted evidence, else one error."""
         grade_id = cell.metadata.nbgrader.grade_id
         try:
-            probe, checks = split_test(cell.source)
             kind = questions.kind(grade_id)
-            if kind == "notebook":
-                values = self._report(probe, requested_names(checks), index)
-                run_checks(checks, values, where=f"checks of {grade_id}")
-                return []
             self._run(new_code_cell(visible(cell.source)), index)  # as the student saw it; not evidence
             if kind == "function":
+                probe, checks = split_test(cell.source)
                 values = evidence.function_values(probe, requested_names(checks), self._submission,
                                                   kernel_environment(), self._time_left(), self.sandbox)
                 run_checks(checks, values, where=f"checks of {grade_id}")
                 if grade_id in questions.NETWORK_TESTS:
                     questions.require_network(self._model_evidence(), questions.NETWORK_TESTS[grade_id])
                 return []
+            if kind == "cell":
+                question = questions.CELL_TESTS[grade_id]
+                inputs = drawn_inputs(question)
+                effect = evidence.cell_effect(question, self._answer(question.cell), inputs, self._submission,
+                                              kernel_environment(), self._time_left(), self.sandbox)
+                question.judge(inputs, effect)
+                return []
             question = questions.MODEL_TESTS[grade_id]
-            answers = self._report("", question.answers, index) if question.answers else {}
+            answers = self._report(question.answers, index) if question.answers else {}
             note = question.judge(answers, self._model_evidence(), evidence.reference())
             return [new_output("stream", name="stdout", text=note + "\n")] if note else []
         except Failure as failure:
             return [failure_output(failure.ename, self._scrubbed(str(failure)))]
-        except ValueError as error:  # a test cell without its # Checks line: the instructor's to fix
+        except ValueError as error:  # a test cell the grader cannot judge: the instructor's to fix
             return [failure_output("GradingError", str(error))]
 
-    def _report(self, probe, names, index):
-        """Run ``probe`` in the kernel, then have it report the values of ``names``, as plain data."""
-        if probe.strip():
-            ran = self._run(new_code_cell(probe), index)
-            error = next((o for o in ran.outputs if o.output_type == "error"), None)
-            if error:
-                raise Failure(self._scrubbed(str(error.evalue)), self._scrubbed(str(error.ename))[:80])
+    def _answer(self, grade_id):
+        """The source of the answer cell ``grade_id`` in the notebook being graded."""
+        for cell in self.nb.cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                return cell.source
+        raise Failure(f"the answer cell {grade_id} is not in this notebook", "AssertionError")
+
+    def _report(self, names, index):
+        """Have the kernel report the values of ``names``, as plain data."""
         nonce = secrets.token_hex(16)
         report = self._run(new_code_cell(report_code(names, nonce)), index, store_history=False)
         return decode_report(report.outputs, nonce)

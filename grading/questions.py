@@ -1,18 +1,22 @@
 """How each autograded question is judged, and on what evidence.
 
-The rule: a verdict compares what the student's code returned, for inputs the grader chose, with
+The rule: a verdict compares what the student's code did, with inputs the grader chose, with
 reference values the grader computed itself. Nothing a check relies on as reference or as
 measurement (data, masks, expected outputs, a model's predictions, accuracy, IoU or its ranking)
-comes from a process that runs student code. So each test cell (grade_id) is one of:
+comes from a process that runs student code, and such a process gets inputs, never answers. So
+each test cell (grade_id) is one of:
 
-- a function question (``FUNCTION_TESTS``): the probe above the cell's ``# Checks`` line runs in a
-  fresh sandboxed process on the student's ``helpers`` and the grader's inputs
-  (``evidence.function_answers``); the checks run in the grader on what it returned;
+- a function question (``FUNCTION_TESTS``): the probe above the cell's ``# Checks`` line runs in
+  the grader, its calls of the student's ``helpers`` answered by a fresh sandboxed process of the
+  question's own (``evidence.function_values``); the checks run in the grader on what came back;
 - a model question (``MODEL_TESTS``): judged here from the handed-in model as the trusted
   evaluator ran it on the grader's data (``evidence.model_evidence``); only the student's own
   answers (the numbers their notebook printed) are read from the kernel, to be compared;
-- a notebook question (any other): the probe runs in the student's kernel and reports the
-  notebook's state (how the model was compiled and trained); the checks hold every reference.
+- a cell question (``cell_questions.CELL_TESTS``): the student's answer cell runs again in a
+  fresh sandboxed process, on the grader's small model and data, and what it did to them is
+  compared with the grader's replay (``evidence.cell_effect``).
+
+A test cell in none of these makes ``autograde`` refuse to start, naming it (``check_test_cells``).
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -20,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .architecture_rules import architecture_problems
+from .cell_questions import CELL_TESTS
 from .verdicts import Failure
 
 FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
@@ -47,8 +52,11 @@ def _wrong(message):
 
 
 def kind(grade_id):
-    """"function", "model" or "notebook": how the test cell ``grade_id`` is judged."""
-    return "function" if grade_id in FUNCTION_TESTS else "model" if grade_id in MODEL_TESTS else "notebook"
+    """"function", "model" or "cell": how the test cell ``grade_id`` is judged; ValueError when it is in no registry."""
+    for name, registry in (("function", FUNCTION_TESTS), ("model", MODEL_TESTS), ("cell", CELL_TESTS)):
+        if grade_id in registry:
+            return name
+    raise ValueError(f"the test cell {grade_id} is in no registry of grading/questions.py, so it cannot be judged")
 
 
 def require_network(evidence, model):

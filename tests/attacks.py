@@ -140,8 +140,17 @@ REBOUND_CELLS = {
         "gallery": "gallery = [0, 1, 2, 3]",
     },
 }
-# The blank release with answer cells of notebook 5 that define self-consistent stand-ins.
+# The blank release with answer cells that define self-consistent stand-ins: in notebook 4 a class
+# named Adam at 1e-3, a model holding it and binary cross-entropy, a history with one entry per epoch
+# (the grader used to read these from the kernel); in notebook 5 the numbers the checks compare.
 STAND_INS = {
+    "04_training.ipynb": {
+        "compile_model": "class Adam:\n    learning_rate = 1e-3\n\n\nclass Compiled:\n    optimizer = Adam()\n"
+                         "    loss = 'binary_crossentropy'\n\n\nmodel = Compiled()",
+        "fit_model": "epochs = {'loss': [0.5] * EPOCHS, 'val_loss': [0.5] * EPOCHS, 'accuracy': [0.9] * EPOCHS,\n"
+                     "          'val_accuracy': [0.9] * EPOCHS, 'learning_rate': [1e-3] * EPOCHS}\n"
+                     "history = type('History', (), {'history': epochs})()\ntraining_seconds = 1.0",
+    },
     "05_evaluation.ipynb": {
         "evaluate_test": "test_accuracy = 0.99",
         "mean_iou": "test_masks = np.zeros((54, 128, 128, 1), 'int16'); test_masks[:, 0, 0] = 1\n"

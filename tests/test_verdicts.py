@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_output
 
-from grading.course import KIT
+from grading.autograde import check_test_cells
+from grading.course import KIT, step_dir
+from grading.errors import GradingError
 from grading.preprocessors import is_autograder_test
 from grading import questions
 from grading.verdicts import (
@@ -57,23 +59,40 @@ def test_the_visible_test_is_the_cell_without_its_hidden_tests():
 
 
 def test_every_question_of_the_kit_is_judged_by_its_kind():
-    """Each graded test cell is a function, model or notebook question; a notebook question's probe,
-    which runs in the student's kernel, holds no hidden test."""
-    cells = {c.metadata.nbgrader.grade_id: c for path in sorted((KIT / "notebooks").glob("*.ipynb"))
-             for c in nbformat.read(path, as_version=4).cells if is_autograder_test(c)}
-    assert questions.FUNCTION_TESTS | set(questions.MODEL_TESTS) < set(cells), "the registry names real cells"
-    notebook = {grade_id for grade_id in cells if questions.kind(grade_id) == "notebook"}
-    assert notebook == {"test_compile", "test_fit"}
-    for grade_id in notebook:
-        probe, _ = split_test(cells[grade_id].source)
-        assert visible(probe) == probe, grade_id
+    """Each graded test cell is a function, model or cell question, and each registered question is a
+    real test cell; a cell question's answer cell is in the same notebook."""
+    notebooks = {path.name: nbformat.read(path, as_version=4) for path in sorted((KIT / "notebooks").glob("*.ipynb"))}
+    cells = {c.metadata.nbgrader.grade_id: name for name, nb in notebooks.items() for c in nb.cells if is_autograder_test(c)}
+    kinds = {grade_id: questions.kind(grade_id) for grade_id in cells}
+    assert questions.FUNCTION_TESTS | set(questions.MODEL_TESTS) | set(questions.CELL_TESTS) == set(cells)
+    assert {grade_id for grade_id, kind in kinds.items() if kind == "cell"} == {"test_compile", "test_fit"}
+    for grade_id, question in questions.CELL_TESTS.items():
+        answers = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebooks[cells[grade_id]].cells}
+        assert question.cell in answers, grade_id
 
 
-def test_every_test_cell_of_the_kit_has_a_probe_and_checks():
+def test_autograde_refuses_a_course_with_a_test_cell_it_cannot_judge(tmp_path):
+    """An instructor's new test cell in no registry, and a function question without its # Checks line."""
+    notebook = nbformat.read(KIT / "notebooks" / "04_training.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_fit":
+            cell.metadata.nbgrader.grade_id = "test_new_question"
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_scheduler":
+            cell.source = cell.source.replace("# Checks", "# checked")
+    source = step_dir(tmp_path, "source")
+    source.mkdir(parents=True)
+    nbformat.write(notebook, source / "04_training.ipynb")
+    with pytest.raises(GradingError) as refused:
+        check_test_cells(tmp_path)
+    assert "04_training.ipynb, test_new_question: the test cell test_new_question is in no registry" in str(refused.value)
+    assert "04_training.ipynb, test_scheduler: no '# Checks' line" in str(refused.value)
+
+
+def test_every_function_question_of_the_kit_has_a_probe_and_checks():
     cells = [c for path in sorted((KIT / "notebooks").glob("*.ipynb"))
              for c in nbformat.read(path, as_version=4).cells if is_autograder_test(c)]
     assert len(cells) == 13
-    for cell in cells:
+    for cell in [c for c in cells if questions.kind(c.metadata.nbgrader.grade_id) == "function"]:
         probe, checks = split_test(cell.source)
         assert "assert" not in probe, cell.metadata.nbgrader.grade_id
 
