@@ -41,6 +41,9 @@ def main(argv=None):
                                  help="run the kernels without bubblewrap: only for hand-ins you trust")
             command.add_argument("--jobs", type=int, default=1,
                                  help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
+            command.add_argument("--private-data", metavar="DIR",
+                                 help="your own labelled slices, never given to the class (2d_images/, 2d_masks/): "
+                                      "the trained models must also reach test mean IoU 0.85 on them")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
             command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "

@@ -18,7 +18,7 @@ from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Grad
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
-from .evidence import grader_dataset
+from .evidence import grader_dataset, private_reference
 from .verdicts import split_test
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print
 
 
 def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
-              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, jobs=1):
+              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, jobs=1, private_data=None):
     """Autograde ``students`` (default: all collected) afresh; return ``{student: result}``.
 
     A result has ``success`` (nbgrader finished; failing tests do not count), ``seconds``,
@@ -35,8 +35,9 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     read. Each submission may take ``submission_timeout`` seconds in all; ``sandbox=False``
     (trusted hand-ins only) runs the kernels without bubblewrap, and says so. ``jobs``
     submissions are graded at once, each job's kernels on their own share of the CPU cores.
+    ``private_data``: a folder of slices the class never saw, which the trained models are graded on too.
     """
-    check_grader(sandbox)
+    check_grader(sandbox, private_data)
     check_test_cells(course)
     if not sandbox:
         log.warning("WARNING: --no-sandbox: student code runs with your rights and can read and change the course")
@@ -45,7 +46,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
     grade = functools.partial(contained, course, timeout=timeout, sandbox=sandbox,
-                              submission_timeout=submission_timeout)
+                              submission_timeout=submission_timeout, private_data=private_data)
     if jobs <= 1:
         return {student: report(student, grade(student)) for student in students}
     context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
@@ -88,10 +89,11 @@ def take_slot(slots, jobs):
     SandboxedKernelManager.uid = SANDBOX_UID + slot
 
 
-def autograde_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
+def autograde_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
+                  private_data=None):
     """nbgrader's autograde of one collected submission, within ``submission_timeout`` seconds; its result."""
-    api = course_api(course, timeout, sandbox)
-    start = time.perf_counter()
+    api = course_api(course, timeout, sandbox, private_data)
+    start, memory = time.perf_counter(), _measure_memory()
     GradingExecute.deadline = time.monotonic() + submission_timeout
     GradingExecute.models.clear()  # the evaluator's evidence is gathered afresh for each submission
     try:
@@ -102,10 +104,23 @@ def autograde_one(course, student, timeout=None, sandbox=True, submission_timeou
     submission = api.get_submission(ASSIGNMENT, student)
     result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
               "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
-              "to_grade_by_hand": submission["needs_manual_grade"]}
+              "to_grade_by_hand": submission["needs_manual_grade"], "grader_mib": memory and _measure_memory(memory)}
     if not outcome["success"]:
         result["log"] = outcome["log"]
     return result
+
+
+def _measure_memory(start=None):
+    """This process's memory in MiB (Linux): without ``start``, its resident size now, with its peak
+    reset to it; with ``start``, ``(start, peak since then)``. None where /proc does not tell."""
+    try:
+        if start is None:
+            Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
+        sizes = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        now = int(sizes["VmRSS" if start is None else "VmHWM"].split()[0]) // 1024
+    except (OSError, KeyError, ValueError):
+        return None
+    return now if start is None else [start, now]
 
 
 def report(student, result):
@@ -115,6 +130,9 @@ def report(student, result):
         unsafe = "" if result["sandboxed"] else " (NOT SANDBOXED)"
         log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], result["seconds"],
                  to_do, unsafe)
+        if result.get("grader_mib"):
+            log.debug("%s: the grader's process held %d MiB before, %d MiB at most while grading it", student,
+                      *result["grader_mib"])
     else:
         log.error("%s: could not be autograded (its log is in the grading log)", student)
         log.debug("%s: autograde's log:\n%s", student, result["log"])
@@ -138,9 +156,10 @@ def check_test_cells(course):
                            + "\n".join(problems))
 
 
-def check_grader(sandbox=True):
+def check_grader(sandbox=True, private_data=None):
     """What every hand-in needs of the grader: GradingError naming what is missing, so that nothing is
-    graded without it. The dataset's folder goes to ``LUNGKIT_DATA``, where the kernels find it."""
+    graded without it (``private_data`` too, if given). The dataset's folder goes to ``LUNGKIT_DATA``,
+    where the kernels find it."""
     check_isolation()
     if sandbox:
         try:
@@ -148,6 +167,8 @@ def check_grader(sandbox=True):
         except SandboxError as error:
             raise GradingError(f"refusing to grade without a sandbox: {error}") from None
     os.environ["LUNGKIT_DATA"] = str(grader_dataset())
+    if private_data:
+        private_reference(private_data)
 
 
 def check_isolation():

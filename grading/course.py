@@ -94,10 +94,11 @@ def write_config(course):
     (Path(course) / CONFIG_FILE).write_text(CONFIG_TEMPLATE)
 
 
-def course_api(course, timeout=None, sandbox=True):
+def course_api(course, timeout=None, sandbox=True, private_data=None):
     """An ``NbGraderAPI`` on the course folder's settings; ``timeout`` overrides the per-cell limit.
 
-    ``sandbox=False`` runs the grading kernels without bubblewrap (trusted hand-ins only).
+    ``sandbox=False`` runs the grading kernels without bubblewrap (trusted hand-ins only);
+    ``private_data``: a folder of slices the class never saw, the trained models are graded on too.
     """
     # nbgrader's gradebook runs the `alembic` command: find it beside this Python, venv or not.
     bin_dir = str(Path(sys.executable).parent)
@@ -111,6 +112,8 @@ def course_api(course, timeout=None, sandbox=True):
     if timeout is not None:
         config.Execute.timeout = int(timeout)
     config.GradingExecute.sandbox = sandbox
+    if private_data:
+        config.GradingExecute.private_data = str(Path(private_data).resolve())
     return NbGraderAPI(config=config)
 
 

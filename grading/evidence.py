@@ -14,6 +14,7 @@ Everything that comes back is decoded as plain data, within size limits.
 import functools
 import io
 import json
+import secrets
 import tempfile
 import time
 import zipfile
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradingError
+from .perturb import perturbed
 from .sandbox import last_line, run_script
 from .sandboxed.plain_data import encode
 from .student_calls import Remote, student_process
@@ -45,6 +47,22 @@ def grader_dataset():
     except DatasetError as error:
         raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
                            ) from None
+
+
+@functools.cache
+def private_reference(folder):
+    """``(images, masks)`` of every slice in an instructor's own ``folder`` (the dataset's layout, slices
+    the class never saw), prepared as the kit's ``load_data`` prepares the dataset; GradingError naming
+    the folder when it cannot be read."""
+    from helpers.data import load_data
+    from helpers.dataset import DatasetError
+
+    try:
+        splits = load_data(Path(folder) / "2d_images", Path(folder) / "2d_masks")
+    except DatasetError as error:
+        raise GradingError(f"--private-data {folder}: {error}; it needs 2d_images/ and 2d_masks/ as the dataset "
+                           "has them") from None
+    return tuple(np.concatenate([split[part] for split in splits]) for part in (0, 1))
 
 
 @functools.cache
@@ -99,11 +117,17 @@ class ModelEvidence:
 
     facts: dict = field(default_factory=dict)  # {"untrained": facts, "trained": facts}
     problems: dict = field(default_factory=dict)  # {"untrained": why, "trained": why}
-    probabilities: dict = field(default_factory=dict)  # {"val": array, "test": array}
+    # {"val", "test", "moved", and "private" with --private-data: array}
+    probabilities: dict = field(default_factory=dict)
+    masks: dict = field(default_factory=dict)  # the masks of "moved" and "private"
 
 
-def model_evidence(submission, environment, timeout, sandbox=True):
-    """Export the hand-in's models in one sandbox, evaluate their graphs in another; a ModelEvidence."""
+def model_evidence(submission, environment, timeout, sandbox=True, private_data=None):
+    """Export the hand-in's models in one sandbox, evaluate their graphs in another; a ModelEvidence.
+
+    The trained model runs on the reference validation and test images, on the test images moved
+    within the assignment's augmentation by a draw made now (``perturb.py``), and on the slices of
+    ``private_data``, an instructor's folder of slices the class never saw, if given."""
     started = time.monotonic()
     status, out, err = run_script("export_model.py", environment, submission=submission, timeout=timeout,
                                   sandbox=sandbox)
@@ -118,7 +142,12 @@ def model_evidence(submission, environment, timeout, sandbox=True):
         evidence.problems = dict.fromkeys(MODELS, f"your model could not be exported from your helpers/ ({why})")
         return evidence
     ref = reference()
-    images = {"untrained": ref["val_images"][:8], "trained": np.concatenate([ref["val_images"], ref["test_images"]])}
+    moved = perturbed(ref["test_images"], ref["test_masks"], np.random.default_rng(secrets.randbits(64)))
+    parts = {"val": ref["val_images"], "test": ref["test_images"], "moved": moved[0]}
+    masks = {"moved": moved[1]}
+    if private_data:
+        parts["private"], masks["private"] = private_reference(private_data)
+    images = {"untrained": ref["val_images"][:8], "trained": np.concatenate(list(parts.values()))}
     exported = [name for name in MODELS if f"{name}_error" not in graphs]
     for name in MODELS:
         if name not in exported:
@@ -140,9 +169,9 @@ def model_evidence(submission, environment, timeout, sandbox=True):
         for name in exported:
             _read_evaluation(evidence, name, Path(outputs) / name, status, err, len(images[name]))
     if "trained" in evidence.facts:
-        count = len(ref["val_images"])
-        probabilities = evidence.probabilities.pop("trained")
-        evidence.probabilities = {"val": probabilities[:count], "test": probabilities[count:]}
+        ends = np.cumsum([len(part) for part in parts.values()])
+        evidence.probabilities = dict(zip(parts, np.split(evidence.probabilities.pop("trained"), ends[:-1])))
+        evidence.masks = masks
     return evidence
 
 

@@ -1,7 +1,6 @@
 """The nbgrader steps the course swaps in: sandboxed grading kernels whose tests are judged
 outside them, and feedback without hidden tests."""
 import collections
-import json
 import os
 import secrets
 import time
@@ -11,7 +10,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, List
+from traitlets import Bool, List, Unicode
 
 from . import evidence, questions
 from .cell_questions import drawn_inputs
@@ -76,6 +75,8 @@ class GradingExecute(Execute):
     """
 
     sandbox = Bool(True, help="start each kernel in the bubblewrap sandbox").tag(config=True)
+    private_data = Unicode("", help="an instructor's folder of slices the class never saw, for the trained "
+                                    "model").tag(config=True)
     deadline = None  # time.monotonic() by which the whole submission must be graded
     models = {}  # the evaluator's evidence per submission folder, cleared by ``autograde`` for each submission
 
@@ -167,7 +168,7 @@ class GradingExecute(Execute):
         key = str(self._submission)
         if key not in self.models:
             self.models[key] = evidence.model_evidence(self._submission, kernel_environment(), self._time_left(),
-                                                       self.sandbox)
+                                                       self.sandbox, self.private_data or None)
         return self.models[key]
 
     def _time_left(self):
@@ -191,7 +192,7 @@ class GradingExecute(Execute):
     def output(self, outs, msg, display_id, cell_index):
         """nbclient's handling of one output message, until the cell's outputs pass MAX_RECEIVED; then
         only their size is counted, for the note that InertNotebook writes."""
-        self._received[cell_index] += len(json.dumps(msg.get("content", {}), default=str))
+        self._received[cell_index] += _size(msg.get("content", {}))
         if self._received[cell_index] > MAX_RECEIVED:
             self.nb.cells[cell_index].metadata[RECEIVED] = self._received[cell_index]
             return None
@@ -206,6 +207,17 @@ class GradingExecute(Execute):
 
     def _scrubbed(self, text):
         return REMOVED.strip() if any(line in text for line in self._hidden) else text
+
+
+def _size(value):
+    """The characters of a kernel message's ``content``, counted without copying its strings."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(key)) + _size(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(item) for item in value)
+    return 8
 
 
 class ClearHiddenTestsInFeedback(ClearHiddenTests):

@@ -39,11 +39,11 @@ def run(args, log_file):
             log.error("%d hand-in(s) would be refused: ask for them again, or fix them, before grading", refused)
         return int(refused > 0)
     if args.step in ("grade", "all"):
-        check_grader(args.sandbox)  # before anything is collected
+        check_grader(args.sandbox, args.private_data)  # before anything is collected
     actions = {
         "collect": lambda: collect_reporting(args.submissions, args.course),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
-                                                 args.submission_timeout, args.jobs),
+                                                 args.submission_timeout, args.jobs, args.private_data),
         "feedback": lambda: feedback(args.course),
         "export": lambda: export(args.course, args.out, args.roster),
     }
@@ -72,10 +72,11 @@ def collect_reporting(submissions, course):
 
 
 def autograde_recording(course, students, timeout, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
-                        jobs=1):
+                        jobs=1, private_data=None):
     """Autograde, recording in the ledger which students nbgrader could not autograde, and who was
     graded without the sandbox."""
-    for student, result in autograde(course, students, timeout, sandbox, submission_timeout, jobs).items():
+    for student, result in autograde(course, students, timeout, sandbox, submission_timeout, jobs,
+                                     private_data).items():
         why = None if result["success"] else "nbgrader could not autograde it (its log is in the grading log)"
         ledger.set_problem(course, student, "autograde", why)
         ledger.set_problem(course, student, "sandbox", None if sandbox else UNSANDBOXED)

@@ -17,8 +17,8 @@ if platform.machine().lower() in ("x86_64", "amd64"):
 
 EXPORTS = {
     "artifacts": ("load_training", "save_training", "training_dir"),
-    "augmentation": ("AUGMENTATION", "augmented_dataset", "create_generator"),
-    "config": ("ARTIFACTS_DIR", "BATCH_SIZE", "EPOCHS", "FAST_MODE", "GRADING", "HU_WINDOW", "IMAGE_SIZE", "RECIPE",
+    "augmentation": ("augmented_dataset", "create_generator"),
+    "config": ("ARTIFACTS_DIR", "AUGMENTATION", "BATCH_SIZE", "EPOCHS", "FAST_MODE", "GRADING", "HU_WINDOW", "IMAGE_SIZE", "RECIPE",
                "RECIPES", "SEED", "TRAIN_VAL_TEST_SPLIT", "UNET", "VERBOSE", "training_settings"),
     "data": ("load_data", "read_tif", "split_dataset"),
     "dataset": ("DatasetError", "find_dataset"),

@@ -3,19 +3,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from .config import BATCH_SIZE, SEED
-
-# The assignment's augmentation: small shifts, rotations and zooms, the kind of
-# variation between patients and scanners. Pixels moved in from outside the
-# slice are filled with 0 (air after the HU window, no lung in the mask).
-AUGMENTATION = dict(
-    width_shift_range=0.1,
-    height_shift_range=0.1,
-    rotation_range=10,
-    zoom_range=0.1,
-    fill_mode="constant",
-    cval=0.0,
-)
+from .config import AUGMENTATION, BATCH_SIZE, SEED
 
 
 def create_generator(train_images, train_masks, batch_size=BATCH_SIZE, seed=SEED):

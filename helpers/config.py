@@ -29,6 +29,17 @@ IMAGE_SIZE = (128, 128)
 TRAIN_VAL_TEST_SPLIT = (0.6, 0.2, 0.2)
 BATCH_SIZE = 16
 SEED = 220
+# The assignment's augmentation (question 1b.3): small shifts, rotations and zooms, the kind of
+# variation between patients and scanners. Pixels moved in from outside the slice are filled
+# with 0 (air after the HU window, no lung in the mask).
+AUGMENTATION = dict(
+    width_shift_range=0.1,
+    height_shift_range=0.1,
+    rotation_range=10,
+    zoom_range=0.1,
+    fill_mode="constant",
+    cval=0.0,
+)
 # Keras progress: one line per epoch keeps notebook outputs and CI logs short.
 VERBOSE = 2
 

@@ -445,3 +445,26 @@ XSS_NAMES = ("md-script", "md-img-onerror", "md-svg-onload", "md-svg-script", "m
              "out-png-width", "out-isolated")
 # A cell printing 8 MB: the autograded notebook and the feedback page keep a bounded part of it.
 HUGE_OUTPUT = "print('x' * 8_000_000)"
+# Aimed at the grader's own memory: a cell that prints 384 MiB in 8 MiB messages, and helpers that, in
+# the process exporting the model, add to its archive a compressed member declaring 1 GiB of zeros.
+FLOOD = "import sys\nfor _ in range(48):\n    sys.stdout.write('x' * 2**23)\n    sys.stdout.flush()"
+EXPORT_BOMB = """
+import sys as _sys
+
+if _sys.argv and _sys.argv[0].endswith("export_model.py"):
+    import numpy as _np
+    import zipfile as _zipfile
+
+    def _savez_with_a_bomb(file, **arrays):
+        with _zipfile.ZipFile(file, "w", _zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                    _np.lib.format.write_array(member, _np.asanyarray(array), allow_pickle=False)
+            with archive.open("zeros.npy", "w", force_zip64=True) as member:
+                header = {"descr": "|u1", "fortran_order": False, "shape": (2**30,)}
+                _np.lib.format.write_array_header_1_0(member, header)
+                for _ in range(1024):
+                    member.write(bytes(2**20))
+
+    _np.savez = _savez_with_a_bomb
+"""

@@ -51,6 +51,7 @@ ATTACKS = {
     "stand_ins": "blank",
     "harvest": "blank",
     "constant_u_net": "blank",
+    "memory_attack": "solution",  # a flood of output and a compressed bomb, aimed at the grader's memory
 }
 # Damaged hand-ins: the solution, damaged in each notebook; they lose only the answers really gone.
 DAMAGED = {
@@ -146,6 +147,9 @@ def _write_attacks(hand_ins, course, source, weights, untrained_weights, port):
     attacks.append_to_helpers(hand_ins / "harvest", attacks.HARVEST)
     shutil.copytree(hand_ins / "blank", hand_ins / "constant_u_net")
     attacks.append_to_helpers(hand_ins / "constant_u_net", attacks.CONSTANT_U_NET)
+    shutil.copytree(hand_ins / "solution", hand_ins / "memory_attack")
+    attacks.prepend_to_helpers(hand_ins / "memory_attack", attacks.EXPORT_BOMB)
+    add_own_cell(hand_ins / "memory_attack", "01_data.ipynb", "data_setup", attacks.FLOOD)
 
 
 def _write_damaged(hand_ins, source, weights):

@@ -1,6 +1,7 @@
 """The grader's own process stays bounded whatever a sandbox sends it: the export's archive is checked
 for its declared size before anything is inflated, and a cell's outputs are capped as they arrive."""
 import io
+import re
 import tracemalloc
 import zipfile
 
@@ -11,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from grading.evidence import MAX_GRAPHS_BYTES, _npz
 from grading.inert import RECEIVED, InertNotebook
 from grading.preprocessors import MAX_RECEIVED, GradingExecute
+from tests.test_attacks import outputs
 
 
 def test_an_archive_that_would_inflate_past_the_limit_is_refused_unread():
@@ -59,3 +61,24 @@ def test_a_flood_of_output_is_dropped_as_it_arrives_and_its_size_is_told():
     InertNotebook().preprocess(grader.nb, {})
     assert "[output cut by the grader: this cell's outputs came to 64.0 MiB" in cell.outputs[-1].text
     assert RECEIVED not in cell.metadata
+
+
+def grader_memory(course):
+    """``{student: (MiB before, peak MiB while grading it)}`` of the grader's process, from the grading log."""
+    found = re.findall(r"DEBUG: (\S+): the grader's process held (\d+) MiB before, (\d+) MiB at most",
+                       (course / "grading.log").read_text())
+    return {student: (int(before), int(peak)) for student, before, peak in found}
+
+
+def test_a_flood_and_a_bomb_through_grade_cost_the_grader_no_more_than_an_honest_hand_in(graded_class):
+    """The solution with a cell printing 384 MiB and an export that declares 1 GiB of zeros, graded by
+    ``grade`` beside the solution: each costs its student only what it attacks, and the grader's
+    process grows by no more than 200 MiB beyond what grading the solution grows it."""
+    memory = grader_memory(graded_class.course)
+    growth = {student: peak - before for student, (before, peak) in memory.items()}
+    print(f"the grader's growth while grading: the attack {growth['memory_attack']} MiB, "
+          f"the solution {growth['solution']} MiB (peaks {memory['memory_attack'][1]} and {memory['solution'][1]} MiB)")
+    assert growth["memory_attack"] - growth["solution"] < 200
+    text = outputs(graded_class.course, "memory_attack")
+    assert re.search(r"its output would expand to 1,0\d\d MiB; the limit is 512 MiB", text)
+    assert "[output cut by the grader: this cell's outputs came to 384.0 MiB" in text

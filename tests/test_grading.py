@@ -229,14 +229,35 @@ def test_feedback_shows_no_hidden_test(graded_class, tmp_path):
     assert find_leaks(tmp_path / "unguarded_feedback", hidden, HIDDEN_TESTS)
 
 
-def test_autograde_one_at_a_time_again_gives_the_same_grades(grades, graded_class, tmp_path):
+def test_autograde_again_one_at_a_time_with_private_data_gives_the_same_grades(grades, graded_class, real_dataset,
+                                                                                 tmp_path):
+    """With ``--private-data`` the trained model is also graded on the instructor's own slices (a copy of
+    20 public ones stands in for them here): a model that passes there keeps its grades, and says so."""
+    mine = tmp_path / "mine"
+    for folder in ("2d_images", "2d_masks"):
+        (mine / folder).mkdir(parents=True)
+        for path in sorted((real_dataset / folder).iterdir())[-20:]:
+            shutil.copy(path, mine / folder / path.name)
     course = tmp_path / "course"
     shutil.copytree(graded_class.course, course)
-    again = autograde(course, ["wrong"], timeout=TIMEOUT)
+    again = autograde(course, ["wrong"], timeout=TIMEOUT, private_data=mine)
     assert all(result["success"] for result in again.values())
     with export(course, tmp_path / "again.csv").open() as stream:
         rows = [row for row in csv.DictReader(stream) if row["student"] in again]
     assert rows == [row for row in grades if row["student"] in again]
+    evaluation = (step_dir(course, "autograded", "wrong") / "05_evaluation.ipynb").read_text()
+    assert "on the instructor's own slices" in evaluation and "on moved test slices" in evaluation
+
+
+def test_grade_refuses_private_data_it_cannot_read(course, tmp_path, capfd):
+    """``grade --private-data DIR`` reads the instructor's slices first: without them nothing is collected."""
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "alice")
+    (tmp_path / "mine" / "2d_images").mkdir(parents=True)
+    assert main(["--course", str(course), "grade", str(tmp_path / "hand_ins"), "--private-data",
+                 str(tmp_path / "mine")]) == 1
+    console = capfd.readouterr().err
+    assert f"error: --private-data {tmp_path / 'mine'}: " in console and "it needs 2d_images/ and 2d_masks/" in console
+    assert not (course / "submitted").exists()
 
 
 def test_a_notebook_cell_without_grading_metadata_stops_the_release(tmp_path):
