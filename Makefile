@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-library notebooks benchmark clean-venv
+.PHONY: run test test-quick test-library notebooks benchmark clean-venv
 
 # The main job: the five notebooks executed in full mode into artifacts/notebooks/;
 # notebook 5 writes artifacts/metrics.json.
@@ -15,6 +15,11 @@ run: $(VENV)/installed.stamp
 # outputs of the cells marked NBVAL_CHECK_OUTPUT with those stored.
 test: $(VENV)/installed.stamp
 	LUNGKIT_FAST=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+# The loop after each change, under 5 minutes: every test but those that need the graded class or
+# build a fresh virtual environment (pyproject.toml's markers), and nbval.
+test-quick: $(VENV)/installed.stamp
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest -m "not graded_class and not fresh_venv" tests notebooks --nbval-lax --nbval-current-env
 
 # The library's tests (the test modules that do not import the grading package) and the fast
 # nbval, without the grading and student-side round trips, e.g. on another Python:

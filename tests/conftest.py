@@ -52,6 +52,14 @@ def write_dataset(folder, count=10, seed=0):
     return folder
 
 
+def pytest_collection_modifyitems(items):
+    """Mark each test that needs the graded class, whichever fixture brings it in: ``make test-quick``
+    leaves those out, with the ``fresh_venv`` ones (marked in their modules)."""
+    for item in items:
+        if "graded_class" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.graded_class)
+
+
 @pytest.fixture
 def synthetic_dataset(tmp_path):
     """A folder of 10 synthetic pairs; its manifest is ``manifest.sha256`` inside it."""

@@ -16,10 +16,13 @@ import sys
 import zipfile
 
 import nbformat
+import pytest
 
 from grading.course import ASSIGNMENT, KIT, step_dir
 from grading.rosters import CANVAS_STUDENT
 from tests.conftest import require_python
+
+pytestmark = pytest.mark.fresh_venv
 
 CELL = (KIT / "grading" / "student" / "colab_cell.py").read_text().rstrip("\n")
 TOKEN = "token-from-colab-secrets"

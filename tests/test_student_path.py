@@ -21,9 +21,12 @@ import urllib.request
 import zipfile
 
 import nbformat
+import pytest
 
 from grading.course import ASSIGNMENT, step_dir
 from tests.conftest import require_python
+
+pytestmark = pytest.mark.fresh_venv
 
 # A set-up step of the README's table: "| 1. what | `Linux and macOS command` | `Windows command` |".
 SETUP_STEP = re.compile(r"^\| \d\. [^|]+\| `([^`]+)` \|", re.MULTILINE)
