@@ -1,4 +1,4 @@
-"""The instructor's commands: python -m grading release|repair|collect|autograde|feedback|export|grade|all."""
+"""The instructor's commands: python -m grading release|repair|collect|autograde|feedback|export|grade|all|release-feedback."""
 import argparse
 import contextlib
 import logging
@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
+from .course import COURSE_ID, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
 
 LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
 
@@ -15,12 +15,14 @@ log = logging.getLogger("grading")
 STEPS = {
     "release": "build the student release in COURSE/release/lung_segmentation and check it gives nothing away",
     "repair": "show what collecting SUBMISSIONS would repair in each hand-in, changing nothing",
-    "collect": "copy SUBMISSIONS (one folder or zip per student, named by student id) into COURSE/submitted",
+    "collect": "copy SUBMISSIONS (one folder or zip per student, named by student id), or the latest submission "
+               "of each student in nbgrader's exchange (--exchange), into COURSE/submitted",
     "autograde": "autograde every collected submission (fast mode, each with its own helpers and weights)",
     "feedback": "write feedback HTML per student to COURSE/feedback, without hidden tests",
     "export": "write the grades CSVs: per question, per student (students.csv), and for the LMS with --roster",
     "grade": "collect, autograde, feedback and export in one go",
     "all": "release, then grade",
+    "release-feedback": "hand the feedback pages to nbgrader's exchange, for the students who submitted there",
 }
 
 
@@ -30,8 +32,15 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="step", required=True)
     for step, help in STEPS.items():
         command = commands.add_parser(step, help=help, description=help)
-        if step in ("repair", "collect", "grade", "all"):
+        if step == "repair":
             command.add_argument("submissions", help="folder of hand-ins")
+        if step in ("collect", "grade", "all"):
+            command.add_argument("submissions", nargs="?", help="folder (or LMS zip) of hand-ins; not with --exchange")
+        if step in ("collect", "grade", "all", "release-feedback"):
+            command.add_argument("--exchange", metavar="ROOT", help="nbgrader's exchange (its Exchange.root): collect "
+                                 "the latest submission of each student there, or release the feedback there")
+            command.add_argument("--course-id", default=COURSE_ID,
+                                 help="the course id in the exchange (nbgrader's course_id; default: %(default)s)")
         if step in ("autograde", "grade", "all"):
             command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
             command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
@@ -49,6 +58,10 @@ def main(argv=None):
             command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
                                                   "COURSE/canvas.csv or COURSE/moodle.csv to import")
     args = parser.parse_args(argv)
+    if args.step in ("collect", "grade", "all") and (args.submissions is None) == (args.exchange is None):
+        parser.error(f"{args.step}: give a folder of hand-ins or --exchange ROOT, one of the two")
+    if args.step == "release-feedback" and args.exchange is None:
+        parser.error("release-feedback: give --exchange ROOT, the exchange the students submitted to")
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
     log_file = Path(args.course) / LOG_FILE
     with quiet(log_file):

@@ -20,6 +20,8 @@ REFUSED = "not collected: "  # what preview says of a hand-in that collect would
 NESTED_ZIPS = 3  # a zip of a zip of a zip at most
 NESTED_FOLDERS = 8  # single folders around the notebooks: Archive/jane/lung_segmentation/ and deeper
 MODEL = ("artifacts/unet.weights.h5", "artifacts/training.json")  # the trained model notebook 5 grades
+# What nbgrader's exchange writes into each submission; release_feedback names the feedback by them.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 class BadHandIns(GradingError):
@@ -60,12 +62,17 @@ def collect(submissions, course=DEFAULT_COURSE):
     return students
 
 
-def collect_one(entry, course=DEFAULT_COURSE, older=()):
+def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
     """Copy one hand-in to ``submitted/<student>/lung_segmentation``, replacing an earlier copy; repair it and
-    keep only what is graded. ``older``: the student's earlier uploads in an LMS download, not graded."""
-    named, target = lms.parse(Path(entry).name), step_dir(course, "submitted", student_id(entry))
-    ledger.set_late(course, student_id(entry), f"late ({named.lms})" if named and named.late else None)
-    with unpacked(entry, older) as (student, handed_in, left_out):
+    keep only what is graded. ``older``: the student's earlier uploads in an LMS download, not graded;
+    ``student``: the student id, when the hand-in's name is not it (an exchange's submission); ``notes``:
+    lines to list with its repairs."""
+    named = None if student else lms.parse(Path(entry).name)
+    student = student or student_id(entry)
+    target = step_dir(course, "submitted", student)
+    ledger.set_late(course, student, f"late ({named.lms})" if named and named.late else None)
+    with unpacked(entry, older, student) as (student, handed_in, left_out):
+        left_out[:0] = notes
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(handed_in, target)
@@ -106,7 +113,8 @@ def keep_graded(folder, release):
                 path.rmdir()
             continue
         path.unlink()
-        if name not in released and not (path.parent == Path(folder) and path.suffix.lower() == ".ipynb"):
+        top_notebook = path.parent == Path(folder) and path.suffix.lower() == ".ipynb"
+        if name not in (*released, *NBGRADER_FILES) and not top_notebook:
             dropped.append(name)
     return [f"not graded, left out: {', '.join(sorted(dropped))}"] if dropped else []
 
@@ -132,17 +140,19 @@ def preview(submissions, course=DEFAULT_COURSE):
 
 
 @contextlib.contextmanager
-def unpacked(entry, older=()):
+def unpacked(entry, older=(), student=None):
     """``(student, folder of the notebooks, what was left out)`` of the hand-in ``entry``: its regular
     files, copied or unzipped to a scratch folder. ``older``: the student's earlier LMS uploads, named
-    as left out."""
+    as left out; ``student``: the student id, when the hand-in's name is not it."""
     entry = Path(entry)
-    student = student_id(entry)
+    named = student is None
+    student = student or student_id(entry)
     if entry.is_symlink():
         raise GradingError(f"{entry}: a symbolic link, not a hand-in; put the folder or zip itself there")
     if not student or not (entry.is_dir() or entry.suffix == ".zip"):
         raise GradingError(f"{entry}: a hand-in is a folder or a .zip named by the student id")
-    left_out = [] if student == _name(entry) else [f"handed in as {_name(entry)!r}; graded as student {student}"]
+    renamed = named and student != _name(entry)
+    left_out = [f"handed in as {_name(entry)!r}; graded as student {student}"] if renamed else []
     left_out += [f"an older upload, not graded: {path.name}" for path in older]
     with tempfile.TemporaryDirectory() as scratch:
         if entry.is_file():

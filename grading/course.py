@@ -21,6 +21,7 @@ from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
 
 KIT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "lung_segmentation"
+COURSE_ID = "lung_segmentation_course"  # nbgrader's course_id, in the exchange's paths
 DEFAULT_COURSE = KIT / "grading" / "course"
 # Generous for a CPU: the slowest cell of the kit trains the fast U-Net.
 DEFAULT_TIMEOUT = 300
@@ -43,7 +44,7 @@ def configure(c, config_file):
     """Set the nbgrader options of the course folder that holds ``config_file``."""
     course = Path(config_file).resolve().parent
     c.CourseDirectory.root = str(course)
-    c.CourseDirectory.course_id = "lung_segmentation_course"
+    c.CourseDirectory.course_id = COURSE_ID
     # Keep the exchange in the course folder: nbgrader's default is world-writable, in /usr/local/share.
     c.Exchange.root = str(course / "exchange")
     c.Execute.timeout = DEFAULT_TIMEOUT

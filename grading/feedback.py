@@ -9,7 +9,9 @@ import traceback
 from pathlib import Path
 
 from . import ledger
+from .collect import NBGRADER_FILES
 from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, gradebook, step_dir
+from .exchange import MAX_NBGRADER_FILE
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -73,12 +75,17 @@ def finish_feedback(course, student):
 
 
 def _keep_pages_only(folder):
-    """Remove what nbgrader copied beside the pages (the hand-in's own files): feedback is the pages."""
+    """Remove what nbgrader copied beside the pages (the hand-in's own files): feedback is the pages,
+    and for a submission through nbgrader's exchange the two small files that name them there."""
     for path in sorted(folder.iterdir()):
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
-        elif path.suffix != ".html":
+        elif path.suffix != ".html" and not (path.name in NBGRADER_FILES and _small_file(path)):
             path.unlink()
+
+
+def _small_file(path):
+    return path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_NBGRADER_FILE
 
 
 def _pending(course, student):

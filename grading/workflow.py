@@ -6,6 +6,7 @@ import traceback
 from . import ledger
 from .autograde import autograde, check_grader
 from .collect import REFUSED, BadHandIns, collect, preview
+from .exchange import collect_exchange, release_feedback
 from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
 from .feedback import feedback
 from .grades import export
@@ -38,10 +39,13 @@ def run(args, log_file):
         if refused:
             log.error("%d hand-in(s) would be refused: ask for them again, or fix them, before grading", refused)
         return int(refused > 0)
+    if args.step == "release-feedback":
+        release_feedback(args.course, args.exchange, args.course_id)
+        return 0
     if args.step in ("grade", "all"):
         check_grader(args.sandbox, args.private_data)  # before anything is collected
     actions = {
-        "collect": lambda: collect_reporting(args.submissions, args.course),
+        "collect": lambda: collect_reporting(args.submissions, args.course, args.exchange, args.course_id),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
                                                  args.submission_timeout, args.jobs, args.private_data),
         "feedback": lambda: feedback(args.course),
@@ -62,10 +66,11 @@ def run(args, log_file):
     return max(summarize(args.course, log_file), int(stopped))
 
 
-def collect_reporting(submissions, course):
-    """Collect, naming each hand-in that could not be collected on a line of its own."""
+def collect_reporting(submissions, course, exchange=None, course_id=None):
+    """Collect ``submissions``, or the exchange's latest submissions, naming each hand-in that could not
+    be collected on a line of its own."""
     try:
-        collect(submissions, course)
+        collect_exchange(exchange, course_id, course) if exchange else collect(submissions, course)
     except BadHandIns as error:
         for problem in error.problems:
             log.error("not collected: %s", problem)
