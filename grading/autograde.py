@@ -4,6 +4,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import ledger
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
@@ -45,6 +47,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
+    students = [student for student in students if not _refused(course, student)]
     grade = functools.partial(contained, course, timeout=timeout, sandbox=sandbox,
                               submission_timeout=submission_timeout, private_data=private_data)
     if jobs <= 1:
@@ -57,6 +60,25 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         futures = {pool.submit(grade, student): student for student in students}
         results = {futures[done]: report(futures[done], _result(done, sandbox)) for done in as_completed(futures)}
     return dict(sorted(results.items()))
+
+
+def _refused(course, student):
+    """Log and record why ``student``'s ``submitted/`` folder is not graded, if it is not; True then.
+
+    Only what the kit's collect took is graded: nbgrader's own collect or a copy by hand skips its
+    intake (links followed, no limits, no repair), and a folder others may write into may have been
+    changed by another student since."""
+    folder = step_dir(course, "submitted", student)
+    if not ledger.collected(course, student):
+        why = ("not collected by the kit (nbgrader's collect or a copy by hand skips its checks and repairs): "
+               "collect it with `python -m grading collect HAND_INS` or `collect --exchange ROOT`")
+    elif any(path.lstat().st_mode & stat.S_IWOTH for path in [folder, *folder.rglob("*")] if not path.is_symlink()):
+        why = "writable by other users, so another student may have changed it: collect it again with the kit"
+    else:
+        return False
+    log.error("%s: not autograded: %s", student, why)
+    ledger.set_problem(course, student, "autograde", why)
+    return True
 
 
 def _result(future, sandbox):

@@ -85,6 +85,8 @@ def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
         repairs = []
         log.warning("%s: no release in %s, so the hand-in is collected unrepaired", student, course)
     ledger.set_repairs(course, student, left_out + repairs + keep_graded(target, release))
+    for path in [target, *target.rglob("*")]:  # whatever the umask: autograde refuses what others may write
+        path.chmod(path.stat().st_mode & ~0o022)
     ledger.set_problem(course, student, "collect", None)
     for needed in ("helpers", MODEL[0]):
         if not (target / needed).exists():

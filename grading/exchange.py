@@ -112,6 +112,7 @@ def collect_exchange(root, course_id, course):
         target = step_dir(course, "submitted", submission.student)
         for name in NBGRADER_FILES:
             (target / name).write_text(_nbgrader_file(submission.folder / name))
+            (target / name).chmod(0o644)
         students.append(submission.student)
     if problems:
         raise BadHandIns(problems, students)

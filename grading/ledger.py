@@ -1,7 +1,7 @@
-"""What happened to each hand-in: the repairs made when it was collected, and the steps that could
-not process it. Kept in ``COURSE/hand_ins.json`` as ``{student: {"repairs": [...], "problems": {step: why}}}``,
-with ``"late"`` when an LMS's download says so, so that autograde's summary, feedback and the
-grades files can name them.
+"""What happened to each hand-in: that the kit collected it, the repairs made then, and the steps that
+could not process it. Kept in ``COURSE/hand_ins.json`` as ``{student: {"repairs": [...], "problems":
+{step: why}}}``, with ``"collected": True`` once the kit's collect took it and ``"late"`` when an
+LMS's download says so, so that autograde, its summary, feedback and the grades files can name them.
 """
 import json
 from pathlib import Path
@@ -17,8 +17,14 @@ def load(course):
 
 
 def set_repairs(course, student, repairs):
-    """Record the repairs made to ``student``'s hand-in (replacing those of an earlier collect)."""
-    _update(course, student, lambda entry: entry.update(repairs=list(repairs)))
+    """Record that the kit collected ``student``'s hand-in, with the repairs made to it (replacing those
+    of an earlier collect)."""
+    _update(course, student, lambda entry: entry.update(repairs=list(repairs), collected=True))
+
+
+def collected(course, student):
+    """Whether the kit's collect took ``student``'s hand-in into ``submitted/``."""
+    return bool(load(course).get(student, {}).get("collected"))
 
 
 def set_problem(course, student, step, why=None):

@@ -18,6 +18,7 @@ from nbgrader.preprocessors import GetGrades
 from traitlets.config import Config
 
 from grading import autograde as autograde_module
+from grading import ledger
 from grading.__main__ import main
 from grading.autograde import autograde, check_isolation
 from grading.collect import MODEL, collect
@@ -280,3 +281,19 @@ def test_a_release_that_gives_answers_away_is_deleted(tmp_path, monkeypatch, cap
         release_module.release(course)
     assert not step_dir(course, "release").exists() and not (course / f"{ASSIGNMENT}.zip").exists()
     assert "BEGIN SOLUTION" in caplog.text, "the leaks are named"
+
+
+def test_autograde_grades_only_what_the_kit_collected(course, tmp_path, caplog):
+    """A submitted/ folder copied by hand (as nbgrader's own collect does), or one others may write into,
+    is named and not graded; nothing of either is autograded."""
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "alice")
+    collect(tmp_path / "hand_ins", course)
+    shutil.copytree(step_dir(course, "release"), step_dir(course, "submitted", "mallory"))
+    (step_dir(course, "submitted", "alice") / "01_data.ipynb").chmod(0o666)
+    with caplog.at_level(logging.ERROR, logger="grading"):
+        assert autograde(course, ["alice", "mallory"]) == {}
+    assert "mallory: not autograded: not collected by the kit" in caplog.text
+    assert "alice: not autograded: writable by other users" in caplog.text
+    problems = {student: entry["problems"].get("autograde", "") for student, entry in ledger.load(course).items()}
+    assert problems["mallory"].startswith("not collected by the kit") and problems["alice"].startswith("writable")
+    assert not (course / "autograded").exists()
