@@ -68,9 +68,8 @@ def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
     ``student``: the student id, when the hand-in's name is not it (an exchange's submission); ``notes``:
     lines to list with its repairs."""
     named = None if student else lms.parse(Path(entry).name)
-    student = student or student_id(entry)
-    target = step_dir(course, "submitted", student)
-    ledger.set_late(course, student, f"late ({named.lms})" if named and named.late else None)
+    target = step_dir(course, "submitted", student or student_id(entry))
+    ledger.set_late(course, target.parent.name, f"late ({named.lms})" if named and named.late else None)
     with unpacked(entry, older, student) as (student, handed_in, left_out):
         left_out[:0] = notes
         if target.exists():
