@@ -22,6 +22,7 @@ NESTED_FOLDERS = 8  # single folders around the notebooks: Archive/jane/lung_seg
 MODEL = ("artifacts/unet.weights.h5", "artifacts/training.json")  # the trained model notebook 5 grades
 # What nbgrader's exchange writes into each submission; release_feedback names the feedback by them.
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+MAX_NBGRADER_FILE = 1024  # bytes: a timestamp, or 128 hex digits
 
 
 class BadHandIns(GradingError):
@@ -118,6 +119,13 @@ def keep_graded(folder, release):
         if name not in (*released, *NBGRADER_FILES) and not top_notebook:
             dropped.append(name)
     return [f"not graded, left out: {', '.join(sorted(dropped))}"] if dropped else []
+
+
+def nbgrader_file(path):
+    """The text of one of NBGRADER_FILES if ``path`` is a small regular file, else None."""
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_NBGRADER_FILE:
+        return None
+    return path.read_text(errors="replace")
 
 
 def preview(submissions, course=DEFAULT_COURSE):

@@ -20,11 +20,10 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.utils import parse_utc
 
 from . import ledger
-from .collect import NBGRADER_FILES, BadHandIns, collect_one
+from .collect import NBGRADER_FILES, BadHandIns, collect_one, nbgrader_file
 from .course import ASSIGNMENT, GradingError, course_api, step_dir
 
 log = logging.getLogger(__name__)
-MAX_NBGRADER_FILE = 1024  # bytes: a timestamp, or 128 hex digits
 
 
 @dataclass(frozen=True)
@@ -79,16 +78,9 @@ def _refusal(folder, student):
         name = f"user id {owner}"
     if name != student:
         return f"made by {name}, not by the student {student} it names: not graded as {student}'s hand-in"
-    if not all(_nbgrader_file(folder / name) for name in NBGRADER_FILES):
+    if not all(nbgrader_file(folder / file) for file in NBGRADER_FILES):
         return "incomplete (no timestamp.txt or submission_secret.txt: a submission still being copied?); skipped"
     return None
-
-
-def _nbgrader_file(path):
-    """The text of one of NBGRADER_FILES if ``path`` is a small regular file, else None."""
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_NBGRADER_FILE:
-        return None
-    return path.read_text(errors="replace")
 
 
 def collect_exchange(root, course_id, course):
@@ -111,7 +103,7 @@ def collect_exchange(root, course_id, course):
             continue
         target = step_dir(course, "submitted", submission.student)
         for name in NBGRADER_FILES:
-            (target / name).write_text(_nbgrader_file(submission.folder / name))
+            (target / name).write_text(nbgrader_file(submission.folder / name))
             (target / name).chmod(0o644)
         students.append(submission.student)
     if problems:
@@ -133,7 +125,7 @@ def release_feedback(course, root, course_id):
     released = []
     for folder in sorted((Path(course) / "feedback").glob(f"*/{ASSIGNMENT}")):
         student = folder.parent.name
-        if not all(_nbgrader_file(folder / name) for name in NBGRADER_FILES):
+        if not all(nbgrader_file(folder / name) for name in NBGRADER_FILES):
             log.warning("%s: not submitted through the exchange, so its feedback is not released there: hand it "
                         "back another way", student)
             continue

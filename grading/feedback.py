@@ -9,9 +9,8 @@ import traceback
 from pathlib import Path
 
 from . import ledger
-from .collect import NBGRADER_FILES
+from .collect import NBGRADER_FILES, nbgrader_file
 from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, gradebook, step_dir
-from .exchange import MAX_NBGRADER_FILE
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -80,12 +79,8 @@ def _keep_pages_only(folder):
     for path in sorted(folder.iterdir()):
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
-        elif path.suffix != ".html" and not (path.name in NBGRADER_FILES and _small_file(path)):
+        elif path.suffix != ".html" and not (path.name in NBGRADER_FILES and nbgrader_file(path) is not None):
             path.unlink()
-
-
-def _small_file(path):
-    return path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_NBGRADER_FILE
 
 
 def _pending(course, student):
