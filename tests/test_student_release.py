@@ -149,6 +149,19 @@ def test_hand_in_refuses_and_says_why(assignment, damage, args, message):
     result = hand_in(assignment, *args)
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert not list(assignment.glob("*.zip*")), "no zip, not even a partial one"
+    if args != ["not an id!"]:  # the hub's students check without packing, and are told the same
+        checked = hand_in(assignment, "--check")
+        assert checked.returncode != 0 and "not ready to hand in: " in checked.stderr, checked.stderr
+        assert message in checked.stderr, checked.stderr
+
+
+def test_hand_in_check_says_ready_and_writes_nothing(assignment):
+    before = sorted(assignment.rglob("*"))
+    result = hand_in(assignment, "--check")
+    assert result.returncode == 0 and "ready to hand in: " in result.stdout, result.stderr
+    assert "submit from the Assignments tab" in result.stdout
+    assert sorted(assignment.rglob("*")) == before
+    assert hand_in(assignment).returncode == 2, "without --check, the student id is needed"
 
 
 def test_self_check_without_data_or_kaggle_token_says_so_first(assignment, tmp_path):

@@ -1,6 +1,7 @@
 """Hand-in: build <student id>.zip with exactly what is graded, ready to upload.
 
     python handin.py STUDENT_ID [--out FOLDER]
+    python handin.py --check          # on a JupyterHub: check only, then submit from the Assignments tab
 
 The zip holds the notebooks, helpers/ and the fully trained model in artifacts/ (weights,
 training.json, metrics.json), nothing else: no dataset, caches, checkpoints or fast-mode model.
@@ -11,6 +12,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,9 +31,22 @@ class HandInError(Exception):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("student_id", help="your student id: letters, digits, _ . -")
+    parser.add_argument("student_id", nargs="?", help="your student id: letters, digits, _ . -")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the zip (default: this folder)")
+    parser.add_argument("--check", action="store_true", help="run the same checks and write nothing: before you "
+                                                             "submit from a JupyterHub's Assignments tab")
     args = parser.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                with zipfile.ZipFile(hand_in("check", scratch)) as zipped:
+                    count = len(zipped.namelist())
+            except HandInError as error:
+                sys.exit(f"not ready to hand in: {error}")
+        print(f"ready to hand in: {count} files pass the checks; submit from the Assignments tab (or nbgrader submit)")
+        return 0
+    if args.student_id is None:
+        parser.error("give your student id (or --check to check only)")
     try:
         archive = hand_in(args.student_id, args.out)
     except HandInError as error:
