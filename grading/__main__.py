@@ -7,7 +7,10 @@ import sys
 import warnings
 from pathlib import Path
 
+from nbgrader.utils import parse_utc
+
 from .course import COURSE_ID, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
+from .exchange import hub_exchange
 
 LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
 
@@ -37,10 +40,14 @@ def main(argv=None):
         if step in ("collect", "grade", "all"):
             command.add_argument("submissions", nargs="?", help="folder (or LMS zip) of hand-ins; not with --exchange")
         if step in ("collect", "grade", "all", "release-feedback"):
-            command.add_argument("--exchange", metavar="ROOT", help="nbgrader's exchange (its Exchange.root): collect "
-                                 "the latest submission of each student there, or release the feedback there")
-            command.add_argument("--course-id", default=COURSE_ID,
-                                 help="the course id in the exchange (nbgrader's course_id; default: %(default)s)")
+            command.add_argument("--exchange", metavar="ROOT", nargs="?", const="",
+                                 help="nbgrader's exchange: collect the latest submission of each student there, or "
+                                      "release the feedback there; ROOT defaults to the hub's Exchange.root")
+            command.add_argument("--course-id", help="the course id in the exchange (default: the hub's course_id, "
+                                                     f"else {COURSE_ID})")
+        if step in ("collect", "grade", "all"):
+            command.add_argument("--due", type=due_time, help="with --exchange: collect each student's last submission "
+                                 "made by this time (as '2026-12-01 17:00 UTC'); the later ones are listed as late")
         if step in ("autograde", "grade", "all"):
             command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
             command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
@@ -61,7 +68,11 @@ def main(argv=None):
     if args.step in ("collect", "grade", "all") and (args.submissions is None) == (args.exchange is None):
         parser.error(f"{args.step}: give a folder of hand-ins or --exchange ROOT, one of the two")
     if args.step == "release-feedback" and args.exchange is None:
-        parser.error("release-feedback: give --exchange ROOT, the exchange the students submitted to")
+        parser.error("release-feedback: give --exchange [ROOT], the exchange the students submitted to")
+    if getattr(args, "due", None) and args.exchange is None:
+        parser.error(f"{args.step}: --due goes with --exchange (an LMS's download says itself what came late)")
+    if getattr(args, "exchange", None) is not None:
+        args.exchange, args.course_id = hub_exchange(args.exchange, args.course_id)
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
     log_file = Path(args.course) / LOG_FILE
     with quiet(log_file):
@@ -72,6 +83,14 @@ def main(argv=None):
         except GradingError as error:
             log.error("error: %s", error)
             return 1
+
+
+def due_time(text):
+    """The ``--due`` time, in UTC where no zone is given."""
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: give it as '2026-12-01 17:00 UTC'") from None
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@ import functools
 import logging
 import multiprocessing
 import os
-import stat
 import subprocess
 import sys
 import tempfile
@@ -63,22 +62,12 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
 
 
 def _refused(course, student):
-    """Log and record why ``student``'s ``submitted/`` folder is not graded, if it is not; True then.
-
-    Only what the kit's collect took is graded: nbgrader's own collect or a copy by hand skips its
-    intake (links followed, no limits, no repair), and a folder others may write into may have been
-    changed by another student since."""
-    folder = step_dir(course, "submitted", student)
-    if not ledger.collected(course, student):
-        why = ("not collected by the kit (nbgrader's collect or a copy by hand skips its checks and repairs): "
-               "collect it with `python -m grading collect HAND_INS` or `collect --exchange ROOT`")
-    elif any(path.lstat().st_mode & stat.S_IWOTH for path in [folder, *folder.rglob("*")] if not path.is_symlink()):
-        why = "writable by other users, so another student may have changed it: collect it again with the kit"
-    else:
-        return False
-    log.error("%s: not autograded: %s", student, why)
-    ledger.set_problem(course, student, "autograde", why)
-    return True
+    """Log and record why ``student``'s ``submitted/`` folder is not graded, if it is not; True then."""
+    why = ledger.not_gradable(course, student, step_dir(course, "submitted", student))
+    if why:
+        log.error("%s: not autograded: %s", student, why)
+        ledger.set_problem(course, student, "autograde", why)
+    return bool(why)
 
 
 def _result(future, sandbox):

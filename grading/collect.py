@@ -3,7 +3,9 @@ read without trusting it (``unpack.py``), repaired against the release (``repair
 what is graded: the assignment's notebooks, ``helpers/`` and the trained model."""
 import contextlib
 import logging
+import os
 import re
+import stat
 import shutil
 import tempfile
 import traceback
@@ -122,10 +124,17 @@ def keep_graded(folder, release):
 
 
 def nbgrader_file(path):
-    """The text of one of NBGRADER_FILES if ``path`` is a small regular file, else None."""
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_NBGRADER_FILE:
+    """The text of one of NBGRADER_FILES if ``path`` is a small regular file, else None. Opened without
+    following a link or waiting on a FIFO, then checked, so nothing swapped in meanwhile is read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return None
-    return path.read_text(errors="replace")
+    with os.fdopen(descriptor, "rb") as opened:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_NBGRADER_FILE:
+            return None
+        return opened.read(MAX_NBGRADER_FILE).decode(errors="replace")
 
 
 def preview(submissions, course=DEFAULT_COURSE):

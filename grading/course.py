@@ -6,6 +6,7 @@ that same file.
 """
 import functools
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import Execute, GetGrades
+from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config, PyFileConfigLoader
 
 from .errors import GradingError  # noqa: F401 (the steps import it from here)
@@ -44,9 +46,11 @@ def configure(c, config_file):
     """Set the nbgrader options of the course folder that holds ``config_file``."""
     course = Path(config_file).resolve().parent
     c.CourseDirectory.root = str(course)
-    c.CourseDirectory.course_id = COURSE_ID
-    # Keep the exchange in the course folder: nbgrader's default is world-writable, in /usr/local/share.
-    c.Exchange.root = str(course / "exchange")
+    # A hub's course id and exchange (its Exchange.root) win: the kit sets neither over them.
+    if "course_id" not in hub_config().CourseDirectory:
+        c.CourseDirectory.course_id = COURSE_ID
+    # nbgrader's collect, and the formgrader's Collect button, go through the kit's intake.
+    c.ExchangeFactory.collect = "grading.exchange.KitCollect"
     c.Execute.timeout = DEFAULT_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     # Kernels that import the submission's helpers only, in fast grading mode; what they write is
@@ -89,9 +93,22 @@ def _preprocessors(trait, replace):
     return [new for old in trait.default() for new in replace.get(old, [old])]
 
 
+def hub_config():
+    """nbgrader's settings in the Jupyter configuration folders (a hub's ``/etc/jupyter``, the
+    instructor's ``~/.jupyter``, ``JUPYTER_CONFIG_PATH``), the course folder's left out."""
+    config = Config()
+    for folder in reversed(jupyter_config_path()):  # the first folder wins
+        if (Path(folder) / CONFIG_FILE).is_file():
+            config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+    return config
+
+
 def write_config(course):
-    """Write the course folder's ``nbgrader_config.py``."""
-    (Path(course) / "exchange").mkdir(parents=True, exist_ok=True)
+    """Write the course folder's ``nbgrader_config.py``, and close the folder to students: it holds the
+    solutions, the gradebook and every student's hand-in. It becomes 0700, or 2770 where it is a
+    set-group-id folder (the instructors' group shares it)."""
+    shared = Path(course).stat().st_mode & stat.S_ISGID
+    Path(course).chmod(0o2770 if shared else 0o700)
     (Path(course) / CONFIG_FILE).write_text(CONFIG_TEMPLATE)
 
 
@@ -108,7 +125,8 @@ def course_api(course, timeout=None, sandbox=True, private_data=None):
     config_file = Path(course).resolve() / CONFIG_FILE
     if not config_file.is_file():
         raise GradingError(f"{config_file} not found: run `python -m grading release` first")
-    config = Config(PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config())
+    config = hub_config()  # as nbgrader's own commands load it: the hub's settings, the course folder's over them
+    config.merge(PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config())
     config.NbGraderAPI.log_level = "WARN"  # the steps log their own summary
     if timeout is not None:
         config.Execute.timeout = int(timeout)

@@ -4,6 +4,7 @@ could not process it. Kept in ``COURSE/hand_ins.json`` as ``{student: {"repairs"
 LMS's download says so, so that autograde, its summary, feedback and the grades files can name them.
 """
 import json
+import stat
 from pathlib import Path
 
 FILE = "hand_ins.json"
@@ -25,6 +26,21 @@ def set_repairs(course, student, repairs):
 def collected(course, student):
     """Whether the kit's collect took ``student``'s hand-in into ``submitted/``."""
     return bool(load(course).get(student, {}).get("collected"))
+
+
+def not_gradable(course, student, folder):
+    """Why ``student``'s collected ``folder`` (in ``submitted/``) must not be graded, or None.
+
+    Only what the kit's collect took is graded: nbgrader's own collect or a copy by hand skips its
+    intake (links followed, no limits, no repair), and a folder others may write into may have been
+    changed by another student since."""
+    if not collected(course, student):
+        return ("not collected by the kit (nbgrader's collect or a copy by hand skips its checks and repairs): "
+                "collect it with `python -m grading collect HAND_INS` or `collect --exchange`")
+    paths = [Path(folder), *Path(folder).rglob("*")]
+    if any(path.lstat().st_mode & stat.S_IWOTH for path in paths if not path.is_symlink()):
+        return "writable by other users, so another student may have changed it: collect it again with the kit"
+    return None
 
 
 def set_problem(course, student, step, why=None):

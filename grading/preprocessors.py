@@ -12,8 +12,9 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List, Unicode
 
-from . import evidence, questions
+from . import evidence, ledger, questions
 from .cell_questions import drawn_inputs
+from .errors import GradingError
 from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .leaks import _strings, secret_lines
 from .sandbox import SandboxedKernelManager, submission_of
@@ -93,6 +94,9 @@ class GradingExecute(Execute):
         self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
         self._verdicts = {}
         self._submission = submission_of(resources["metadata"]["path"])
+        why = ledger.not_gradable(self._submission.parents[2], resources["nbgrader"]["student"], self._submission)
+        if why:  # the formgrader's Autograde button, on a folder the kit did not collect
+            raise GradingError(f"{self._submission}: not autograded: {why}")
         self._received = collections.Counter()  # output bytes per cell
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them

@@ -45,7 +45,7 @@ def run(args, log_file):
     if args.step in ("grade", "all"):
         check_grader(args.sandbox, args.private_data)  # before anything is collected
     actions = {
-        "collect": lambda: collect_reporting(args.submissions, args.course, args.exchange, args.course_id),
+        "collect": lambda: collect_reporting(args.submissions, args.course, args.exchange, args.course_id, args.due),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
                                                  args.submission_timeout, args.jobs, args.private_data),
         "feedback": lambda: feedback(args.course),
@@ -66,11 +66,11 @@ def run(args, log_file):
     return max(summarize(args.course, log_file), int(stopped))
 
 
-def collect_reporting(submissions, course, exchange=None, course_id=None):
-    """Collect ``submissions``, or the exchange's latest submissions, naming each hand-in that could not
-    be collected on a line of its own."""
+def collect_reporting(submissions, course, exchange=None, course_id=None, due=None):
+    """Collect ``submissions``, or the exchange's latest submissions (by ``due``), naming each hand-in that
+    could not be collected on a line of its own."""
     try:
-        collect_exchange(exchange, course_id, course) if exchange else collect(submissions, course)
+        collect_exchange(exchange, course_id, course, due) if exchange else collect(submissions, course)
     except BadHandIns as error:
         for problem in error.problems:
             log.error("not collected: %s", problem)

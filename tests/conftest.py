@@ -184,7 +184,7 @@ def graded_class(released_course, fast_weights, other_u_net_weights, untrained_w
     The grader's environment puts the instructor's helpers and weights within reach (PYTHONPATH,
     LUNGKIT_ARTIFACTS): grading must use neither. Returns a namespace: ``course``, ``hand_ins``,
     ``done`` (the completed command), and ``before`` and ``after``, digests of what grading must
-    not change (source, release, exchange, settings).
+    not change (source, release, settings).
     """
     from grading.course import KIT
     from tests.graded_class import write_class
@@ -206,11 +206,17 @@ def graded_class(released_course, fast_weights, other_u_net_weights, untrained_w
 
 @pytest.fixture
 def formgrader(graded_class, tmp_path):
-    """The course's Jupyter server on 127.0.0.1 over a copy of the graded class: ``(course, base URL, token)``."""
+    """The course's Jupyter server on 127.0.0.1 over a copy of the graded class, with a hub's exchange beside
+    the course folder (``tmp_path/exchange``): ``(course, base URL, token)``."""
     require_tool("chromium", "chromium", "the formgrader test drives the system's Chromium")
     require_tool("chromedriver", "chromium-driver", "Selenium drives Chromium through it")
     course = tmp_path / "course"
     shutil.copytree(graded_class.course, course)
+    exchange, settings = tmp_path / "exchange", tmp_path / "etc-jupyter"  # the hub's, outside the course folder
+    exchange.mkdir()
+    exchange.chmod(0o1777)
+    settings.mkdir()
+    (settings / "nbgrader_config.py").write_text(f"c.Exchange.root = {str(exchange)!r}\n")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -218,7 +224,8 @@ def formgrader(graded_class, tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-        cwd=course, stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"))
+        cwd=course, env={**os.environ, "JUPYTER_CONFIG_PATH": str(settings)}, stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "server.log").open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -266,9 +273,9 @@ def grades_of(course, student):
 
 
 def course_digest(course):
-    """sha256 of every file that grading must not change: source, release, exchange, settings."""
+    """sha256 of every file that grading must not change: source, release, settings."""
     digest = hashlib.sha256()
-    for folder in ("source", "release", "exchange"):
+    for folder in ("source", "release"):
         for path in sorted(p for p in (course / folder).rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(course)).encode() + path.read_bytes())
     digest.update((course / "nbgrader_config.py").read_bytes())

@@ -9,6 +9,10 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,7 +26,8 @@ from grading import ledger
 from grading.__main__ import main
 from grading.autograde import autograde, check_isolation
 from grading.collect import MODEL, collect
-from grading.course import ASSIGNMENT, KIT, GradingError, course_api, step_dir
+from grading.course import ASSIGNMENT, COURSE_ID, KIT, GradingError, course_api, step_dir
+from grading.exchange import hub_exchange
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.release import check_release, release
@@ -65,6 +70,22 @@ def tree_digest(folder, graded_only=False):
     return digest.hexdigest()
 
 
+def test_a_hubs_exchange_and_course_id_win_over_the_kits(released_course, tmp_path, monkeypatch):
+    """nbgrader's settings in the Jupyter configuration folders (a hub's /etc/jupyter) are not overridden by
+    the course folder's: the kit's commands and nbgrader's, the formgrader too, use the hub's exchange."""
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    assert course_api(course).config.CourseDirectory.course_id == COURSE_ID, "without a hub, the kit's id"
+    hub = tmp_path / "etc-jupyter"
+    hub.mkdir()
+    (hub / "nbgrader_config.py").write_text("c.Exchange.root = '/srv/exchange'\nc.CourseDirectory.course_id = 'lungs101'\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(hub))
+    config = course_api(course).config
+    assert (config.Exchange.root, config.CourseDirectory.course_id) == ("/srv/exchange", "lungs101")
+    assert hub_exchange() == (Path("/srv/exchange"), "lungs101")
+    assert hub_exchange("/other", "bio") == (Path("/other"), "bio"), "the command line's win"
+
+
 def autograded_questions(course):
     """grade_id of every autograder test cell (graded, not an answer) in the source notebooks."""
     return {
@@ -95,7 +116,8 @@ def test_release_holds_stubs_and_no_answer(course, tmp_path):
     kit_helpers = {p.name for p in (KIT / "helpers").iterdir() if p.is_file() and p.suffix != ".pyc"}
     assert {p.name for p in (released / "helpers").iterdir()} == kit_helpers, "helpers/ is what students receive"
     assert not (released / "reference").exists(), "the reference run answers the notebook cells"
-    assert (course / "exchange").is_dir() and str(course) in course_api(course).config.Exchange.root
+    assert stat.S_IMODE(course.stat().st_mode) == 0o700, "solutions, gradebook and hand-ins: closed to students"
+    assert not (course / "exchange").exists() and "root" not in course_api(course).config.Exchange, "the hub's"
 
     # A release with a solution line in it fails the check, loudly.
     tampered = tmp_path / "course"
@@ -297,3 +319,8 @@ def test_autograde_grades_only_what_the_kit_collected(course, tmp_path, caplog):
     problems = {student: entry["problems"].get("autograde", "") for student, entry in ledger.load(course).items()}
     assert problems["mallory"].startswith("not collected by the kit") and problems["alice"].startswith("writable")
     assert not (course / "autograded").exists()
+    # nbgrader's own autograde, which the formgrader's Autograde button runs, refuses them too.
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "mallory"],
+                          cwd=course, capture_output=True, text=True, timeout=300)
+    assert "not autograded: not collected by the kit" in done.stderr, done.stderr[-3000:]
+    assert not list((course / "autograded").rglob("*.ipynb")), "no notebook of mallory's was graded"

@@ -8,7 +8,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grading import ledger
-from grading.course import ASSIGNMENT, course_api, step_dir
+from grading.course import ASSIGNMENT, COURSE_ID, course_api, step_dir
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.release import STUDENT_SCRIPTS, check_release
 from tests.attacks import XSS_NAMES
@@ -90,7 +90,7 @@ def test_the_formgrader_buttons_make_what_the_kit_makes(formgrader, browser):
     assert (course / f"{ASSIGNMENT}.zip").is_file()
 
     assert click(browser, "glyphicon-cloud-upload")[0] == "success-modal"  # Release
-    outbound = course / "exchange" / "lung_segmentation_course" / "outbound" / ASSIGNMENT
+    outbound = course.parent / "exchange" / COURSE_ID / "outbound" / ASSIGNMENT  # the hub's exchange
     assert not find_leaks(outbound, secret_lines(source))
     assert {"README.md", *STUDENT_SCRIPTS} <= {p.name for p in outbound.iterdir()}
 
