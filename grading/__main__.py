@@ -10,7 +10,9 @@ from pathlib import Path
 from nbgrader.utils import parse_utc
 
 from .course import COURSE_ID, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
+from . import progress
 from .exchange import hub_exchange
+from .progress import ConsoleHandler
 
 LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
 
@@ -110,7 +112,8 @@ def quiet(path):
         os.dup2(file.fileno(), 2)
         to_file = logging.StreamHandler(file)
         to_file.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
-        to_console = logging.StreamHandler(console)
+        to_console = ConsoleHandler(console)
+        progress.CONSOLE = console
         to_console.setFormatter(FirstLine())
         to_console.addFilter(lambda record: record.name.startswith("grading") and record.levelno >= logging.INFO)
         root = logging.getLogger()
@@ -124,6 +127,7 @@ def quiet(path):
         finally:
             root.removeHandler(to_file)
             root.removeHandler(to_console)
+            progress.CONSOLE = None
             sys.stdout.flush()
             sys.stderr.flush()
             for fd, copy in zip((1, 2), saved):

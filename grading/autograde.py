@@ -16,6 +16,7 @@ import nbformat
 
 from . import ledger
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
+from .progress import ClassProgress
 from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
@@ -49,15 +50,17 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     students = [student for student in students if not _refused(course, student)]
     grade = functools.partial(contained, course, timeout=timeout, sandbox=sandbox,
                               submission_timeout=submission_timeout, private_data=private_data)
-    if jobs <= 1:
-        return {student: report(student, grade(student)) for student in students}
-    context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
-    slots = context.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
-        futures = {pool.submit(grade, student): student for student in students}
-        results = {futures[done]: report(futures[done], _result(done, sandbox)) for done in as_completed(futures)}
+    with ClassProgress(len(students)) as progress:
+        if jobs <= 1:
+            return {student: report(student, grade(student), progress) for student in students}
+        context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
+        slots = context.Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
+            futures = {pool.submit(grade, student): student for student in students}
+            results = {futures[done]: report(futures[done], _result(done, sandbox), progress)
+                       for done in as_completed(futures)}
     return dict(sorted(results.items()))
 
 
@@ -134,18 +137,19 @@ def _measure_memory(start=None):
     return now if start is None else [start, now]
 
 
-def report(student, result):
-    """Log the student's summary line; return ``result``."""
+def report(student, result, progress):
+    """Count the student on the class's ``progress`` and log their summary line; return ``result``."""
+    done = progress.advance()
     if result["success"]:
         to_do = ", written answers to grade by hand" if result["to_grade_by_hand"] else ""
         unsafe = "" if result["sandboxed"] else " (NOT SANDBOXED)"
-        log.info("%s: %g of %g points in %.0f s%s%s", student, result["score"], result["max_score"], result["seconds"],
-                 to_do, unsafe)
+        log.info("%s: %g of %g points in %.0f s%s%s%s", student, result["score"], result["max_score"],
+                 result["seconds"], to_do, unsafe, done)
         if result.get("grader_mib"):
             log.debug("%s: the grader's process held %d MiB before, %d MiB at most while grading it", student,
                       *result["grader_mib"])
     else:
-        log.error("%s: could not be autograded (its log is in the grading log)", student)
+        log.error("%s: could not be autograded (its log is in the grading log)%s", student, done)
         log.debug("%s: autograde's log:\n%s", student, result["log"])
     return result
 

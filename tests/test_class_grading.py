@@ -98,6 +98,11 @@ def test_the_instructor_reads_a_line_per_student_and_a_summary(graded_class):
     assert not [line for line in console if any(word in line for word in NOISE)], console
     for student in graded_students():
         assert len([line for line in console if re.match(rf"{student}: [\d.]+ of [\d.]+ points in \d+ s", line)]) == 1
+    # Not a terminal: no bar, and each student's line ends with the class's progress.
+    progress = [re.search(r" \[(\d+)/(\d+), \d+ an hour, \d+ min left\]$", line) for line in console]
+    counts = [(int(found[1]), int(found[2])) for found in progress if found]
+    assert counts == [(done, len(counts)) for done in range(1, len(counts) + 1)] and len(counts) >= len(graded_students())
+    assert "%|" not in done.stdout + done.stderr, "no bar drawn"
     assert any(line.startswith("not collected: ") and "broken.zip" in line for line in console)
     ledger_entries = ledger.load(course)
     repaired = sum(1 for entry in ledger_entries.values() if entry["repairs"])
