@@ -1,13 +1,18 @@
-"""What autograding costs: the sandbox's overhead, and hand-ins per hour one and two at a time.
+"""What autograding costs: against running the notebooks, the sandbox's overhead, and hand-ins per
+hour one and two at a time.
 
-    python benchmarks/grading_speed.py [--hand-ins 4]
+    python benchmarks/grading_speed.py [--hand-ins 4] [--ratio-only]
 
 Releases the kit into a temporary course, trains the fast model once, hands in the solution
 ``--hand-ins`` times, and autogrades them all three ways: sandboxed one at a time, not
-sandboxed one at a time, and sandboxed two at a time (``--jobs 2``). Prints the seconds of
-each way, hand-ins per hour, the sandbox's overhead, and a projection for a class of 300 on a
-16-core machine (assuming that a core grades as fast there as here). Needs ``LUNGKIT_DATA``
-and bubblewrap; about 12 minutes on 2 cores. Wall-clock times: run it on an idle machine.
+sandboxed one at a time, and sandboxed two at a time (``--jobs 2``). First it executes one
+hand-in's five notebooks once with nbconvert, in the environment the grading kernels get
+(``LUNGKIT_FAST=1 LUNGKIT_GRADING=1``): the cost ratio is grading one hand-in, sandboxed and one at
+a time, against that. Prints the seconds of each way, hand-ins per hour, the ratio, the sandbox's
+overhead, and a projection for a class of 300 on a 16-core machine (assuming that a core grades
+as fast there as here). ``--ratio-only`` grades one hand-in, sandboxed, and prints the ratio
+(about 3 minutes). Needs ``LUNGKIT_DATA`` and bubblewrap; about 12 minutes on 2 cores.
+Wall-clock times: run it on an idle machine.
 """
 import argparse
 import logging
@@ -24,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grading.autograde import autograde  # noqa: E402
 from grading.collect import collect  # noqa: E402
 from grading.course import KIT, step_dir  # noqa: E402
+from grading.preprocessors import kernel_environment  # noqa: E402
 from grading.release import release  # noqa: E402
 
 WAYS = {"sandboxed, one at a time": dict(sandbox=True, jobs=1),
@@ -34,7 +40,10 @@ WAYS = {"sandboxed, one at a time": dict(sandbox=True, jobs=1),
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hand-ins", type=int, default=4, help="copies of the solution to grade (default: %(default)s)")
+    parser.add_argument("--ratio-only", action="store_true", help="grade one hand-in, sandboxed: the cost ratio only")
     args = parser.parse_args(argv)
+    if args.ratio_only:
+        args.hand_ins = 1
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -46,6 +55,8 @@ def main(argv=None):
             hand_in = scratch / "hand_ins" / f"student{index}"
             shutil.copytree(step_dir(course, "source"), hand_in)
             shutil.copytree(weights, hand_in / "artifacts")
+        plain = run_notebooks(scratch / "hand_ins" / "student0", scratch / "plain")
+        print(f"running one hand-in's five notebooks once (nbconvert, grading environment): {plain:.0f} s")
         collect(scratch / "hand_ins", course)
         per_hour = {}
         for way, options in WAYS.items():
@@ -55,10 +66,27 @@ def main(argv=None):
             assert all(result["score"] == 67 for result in results.values()), results
             per_hour[way] = 3600 * args.hand_ins / seconds
             print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour")
+            if options == WAYS["sandboxed, one at a time"]:
+                print(f"cost ratio: grading a hand-in takes {seconds / args.hand_ins / plain:.2f} times running its "
+                      "notebooks")
+                if args.ratio_only:
+                    return
     one, unconfined, two = per_hour.values()
     print(f"sandbox overhead: {unconfined / one - 1:+.0%} time per hand-in ({3600 / one - 3600 / unconfined:+.1f} s)")
     hours = 300 / (two / 2 * 16)
     print(f"300 hand-ins on 16 cores with --jobs 16, at {two / 2:.0f} hand-ins per core-hour: {hours * 60:.0f} minutes")
+
+
+def run_notebooks(hand_in, scratch):
+    """Seconds to execute the hand-in's five notebooks once, one after another, with nbconvert in the
+    grading kernels' environment, on a copy of the hand-in."""
+    shutil.copytree(hand_in, scratch)
+    start = time.perf_counter()
+    for notebook in sorted(scratch.glob("*.ipynb")):
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                        "--ExecutePreprocessor.timeout=600", notebook.name], cwd=scratch, check=True,
+                       env=kernel_environment(), capture_output=True)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
