@@ -17,7 +17,7 @@ import nbformat
 from . import ledger
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
 from .progress import ClassProgress
-from .preprocessors import GradingExecute, is_autograder_test, kernel_environment
+from .preprocessors import GradingExecute, close_ahead, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
 from .evidence import grader_dataset, private_reference
@@ -109,12 +109,11 @@ def autograde_one(course, student, timeout=None, sandbox=True, submission_timeou
     api = course_api(course, timeout, sandbox, private_data)
     start, memory = time.perf_counter(), _measure_memory()
     GradingExecute.deadline = time.monotonic() + submission_timeout
-    GradingExecute.models.clear()  # the evaluator's evidence is gathered afresh for each submission
     try:
         outcome = api.autograde(ASSIGNMENT, student, force=True)
     finally:
+        close_ahead()  # the evidence is gathered afresh for each submission
         GradingExecute.deadline = None
-        GradingExecute.models.clear()
     submission = api.get_submission(ASSIGNMENT, student)
     result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
               "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
@@ -160,7 +159,7 @@ def check_test_cells(course):
     problems = []
     for path in sorted(step_dir(course, "source").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            if is_autograder_test(cell):
+            if questions.is_autograder_test(cell):
                 try:
                     if questions.kind(cell.metadata.nbgrader.grade_id) == "function":
                         split_test(cell.source)

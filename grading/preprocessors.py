@@ -9,16 +9,15 @@ from pathlib import Path
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
-from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, List, Unicode
 
 from . import evidence, ledger, questions
-from .cell_questions import drawn_inputs
+from .ahead import EvidenceAhead
 from .errors import GradingError
 from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .leaks import _strings, secret_lines
 from .sandbox import SandboxedKernelManager, submission_of
-from .verdicts import Failure, decode_report, report_code, requested_names, run_checks, split_test, visible
+from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
 # import path (PYTHONPATH), code run at start-up, or an artifacts folder outside the submission.
@@ -47,9 +46,11 @@ def kernel_environment():
     return {**{k: v for k, v in os.environ.items() if k not in SCRUBBED}, **GRADING_ENV}
 
 
-def is_autograder_test(cell):
-    """A graded code cell that is not an answer: an nbgrader autograder test."""
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+def close_ahead():
+    """Stop gathering the evidence of the last submission graded, if any (``autograde`` calls it after each)."""
+    if GradingExecute.ahead is not None:
+        GradingExecute.ahead.close()
+        GradingExecute.ahead = None
 
 
 def failure_output(ename, message):
@@ -66,8 +67,8 @@ class GradingExecute(Execute):
     test cell, as the student saw it. The verdict of a test cell comes from the evidence its
     kind of question calls for (``questions.py``): the student's functions called in a process
     of their own, the handed-in model run by the trusted evaluator, or the student's answer cell
-    run again in a process of its own on the grader's model. The verdict is decided in this
-    process, and decides the cell's only output: none when they pass (a note when the grader measured something itself), one error
+    run again in a process of its own on the grader's model; that evidence is gathered ahead, while
+    the kernels run (``ahead.py``). The verdict is decided in this process, and decides the cell's only output: none when they pass (a note when the grader measured something itself), one error
     when they fail. Outputs that quote a hidden test are removed. The kernel runs in the
     submission's folder (a scratch copy of it, in the sandbox), so ``import helpers`` finds the
     student's. When student code kills the kernel, that cell and the rest of its notebook fail,
@@ -79,7 +80,7 @@ class GradingExecute(Execute):
     private_data = Unicode("", help="an instructor's folder of slices the class never saw, for the trained "
                                     "model").tag(config=True)
     deadline = None  # time.monotonic() by which the whole submission must be graded
-    models = {}  # the evaluator's evidence per submission folder, cleared by ``autograde`` for each submission
+    ahead = None  # the EvidenceAhead of the submission being graded; ``autograde`` closes it after each
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -97,6 +98,10 @@ class GradingExecute(Execute):
         why = ledger.not_gradable(self._submission.parents[2], resources["nbgrader"]["student"], self._submission)
         if why:  # the formgrader's Autograde button, on a folder the kit did not collect
             raise GradingError(f"{self._submission}: not autograded: {why}")
+        if GradingExecute.ahead is None or GradingExecute.ahead.submission != self._submission:
+            close_ahead()
+            GradingExecute.ahead = EvidenceAhead(source, self._submission, self._time_left, kernel_environment,
+                                                 self.sandbox, self.private_data or None)
         self._received = collections.Counter()  # output bytes per cell
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
@@ -116,7 +121,7 @@ class GradingExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
-        if is_autograder_test(cell):
+        if questions.is_autograder_test(cell):
             outputs = self._judge(cell, index)
             self.nb.cells[index] = cell  # nbclient put each cell the probe ran in its place
             cell.outputs = self._verdicts[index] = outputs
@@ -131,23 +136,18 @@ class GradingExecute(Execute):
             kind = questions.kind(grade_id)
             self._run(new_code_cell(visible(cell.source)), index)  # as the student saw it; not evidence
             if kind == "function":
-                probe, checks = split_test(cell.source)
-                values = evidence.function_values(probe, requested_names(checks), self._submission,
-                                                  kernel_environment(), self._time_left(), self.sandbox)
-                run_checks(checks, values, where=f"checks of {grade_id}")
+                _, checks = split_test(cell.source)
+                run_checks(checks, self.ahead.function_values(grade_id), where=f"checks of {grade_id}")
                 if grade_id in questions.NETWORK_TESTS:
-                    questions.require_network(self._model_evidence(), questions.NETWORK_TESTS[grade_id])
+                    questions.require_network(self.ahead.model_evidence(), questions.NETWORK_TESTS[grade_id])
                 return []
             if kind == "cell":
                 question = questions.CELL_TESTS[grade_id]
-                inputs = drawn_inputs(question)
-                effect = evidence.cell_effect(question, self._answer(question.cell), inputs, self._submission,
-                                              kernel_environment(), self._time_left(), self.sandbox)
-                question.judge(inputs, effect)
+                question.judge(*self.ahead.cell_effect(grade_id, self._answer(question.cell)))
                 return []
             question = questions.MODEL_TESTS[grade_id]
             answers = self._report(question.answers, index) if question.answers else {}
-            note = question.judge(answers, self._model_evidence(), evidence.reference())
+            note = question.judge(answers, self.ahead.model_evidence(), evidence.reference())
             return [new_output("stream", name="stdout", text=note + "\n")] if note else []
         except Failure as failure:
             return [failure_output(failure.ename, self._scrubbed(str(failure)))]
@@ -166,14 +166,6 @@ class GradingExecute(Execute):
         nonce = secrets.token_hex(16)
         report = self._run(new_code_cell(report_code(names, nonce)), index, store_history=False)
         return decode_report(report.outputs, nonce)
-
-    def _model_evidence(self):
-        """The trusted evaluator's evidence on the submission's model, gathered once per submission."""
-        key = str(self._submission)
-        if key not in self.models:
-            self.models[key] = evidence.model_evidence(self._submission, kernel_environment(), self._time_left(),
-                                                       self.sandbox, self.private_data or None)
-        return self.models[key]
 
     def _time_left(self):
         """Seconds left of the submission's time; the per-cell limit when there is no deadline."""

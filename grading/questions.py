@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from nbgrader.utils import is_grade, is_solution
 
 from .architecture_rules import architecture_problems
 from .cell_questions import CELL_TESTS
@@ -55,6 +56,11 @@ class ModelQuestion:
 def _wrong(message):
     """A failed check, as the student sees a failed assert."""
     return Failure(message, "AssertionError")
+
+
+def is_autograder_test(cell):
+    """A graded code cell that is not an answer: an nbgrader autograder test."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def kind(grade_id):

@@ -9,7 +9,7 @@ from nbformat.v4 import new_output
 from grading.autograde import check_test_cells
 from grading.course import KIT, step_dir
 from grading.errors import GradingError
-from grading.preprocessors import is_autograder_test
+from grading.questions import is_autograder_test
 from grading import questions
 from grading.verdicts import (
     REPORT_MIME, Failure, decode, decode_report, report_code, requested_names, run_checks, split_test, visible,
