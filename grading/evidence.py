@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradingError
+from .kit_helpers import kit_helpers
 from .perturb import perturbed
 from .sandbox import last_line, run_script
 from .sandboxed.plain_data import encode
@@ -40,11 +41,10 @@ NOT_EXPORTED = {"untrained": "U_Net(base_filters=8) of your helpers/ could not b
 
 def grader_dataset():
     """The grader's verified copy of the dataset; GradingError saying how to get it when there is none."""
-    from helpers.dataset import DatasetError, find_dataset
-
+    dataset = kit_helpers("dataset")
     try:
-        return find_dataset(download=False)
-    except DatasetError as error:
+        return dataset.find_dataset(download=False)
+    except dataset.DatasetError as error:
         raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
                            ) from None
 
@@ -54,12 +54,9 @@ def private_reference(folder):
     """``(images, masks)`` of every slice in an instructor's own ``folder`` (the dataset's layout, slices
     the class never saw), prepared as the kit's ``load_data`` prepares the dataset; GradingError naming
     the folder when it cannot be read."""
-    from helpers.data import load_data
-    from helpers.dataset import DatasetError
-
     try:
-        splits = load_data(Path(folder) / "2d_images", Path(folder) / "2d_masks")
-    except DatasetError as error:
+        splits = kit_helpers("data").load_data(Path(folder) / "2d_images", Path(folder) / "2d_masks")
+    except kit_helpers("dataset").DatasetError as error:
         raise GradingError(f"--private-data {folder}: {error}; it needs 2d_images/ and 2d_masks/ as the dataset "
                            "has them") from None
     return tuple(np.concatenate([split[part] for split in splits]) for part in (0, 1))
@@ -68,10 +65,8 @@ def private_reference(folder):
 @functools.cache
 def reference():
     """``{name: array}`` for DATA_NAMES: the dataset loaded by the kit's reference ``load_data``."""
-    from helpers.data import load_data
-
     data = grader_dataset()
-    splits = load_data(data / "2d_images", data / "2d_masks")
+    splits = kit_helpers("data").load_data(data / "2d_images", data / "2d_masks")
     return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
 
 

@@ -26,6 +26,7 @@ from nbgrader.utils import is_grade, is_solution
 
 from .architecture_rules import architecture_problems
 from .cell_questions import CELL_TESTS
+from .kit_helpers import kit_helpers
 from .verdicts import Failure
 
 FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
@@ -118,9 +119,7 @@ def _judge_accuracy(answers, evidence, reference):
 
 def per_image_scores(masks, probabilities):
     """The kit's reference IoU per image at threshold 0.5, never the student's."""
-    from helpers.metrics import per_image_scores as scores
-
-    return scores(masks, probabilities)
+    return kit_helpers("metrics").per_image_scores(masks, probabilities)
 
 
 def _reference_ious(reference, test):

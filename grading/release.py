@@ -11,9 +11,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
-from helpers.config import RECIPES
-
 from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, succeeded, step_dir, write_config
+from .kit_helpers import kit_helpers
 from .leaks import describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -86,11 +85,12 @@ def student_readme(benchmark=BENCHMARK):
     """The student README, with each recipe's training time as measured by the kit's benchmark."""
     measured = json.loads(Path(benchmark).read_text())
     rows = {row["recipe"]: row for row in measured["rows"]}
-    missing = sorted(set(RECIPES) - set(rows))
+    recipes = kit_helpers("config").RECIPES
+    missing = sorted(set(recipes) - set(rows))
     if missing:
         raise GradingError(f"{benchmark} has no timing for recipe(s) {missing}: run `make benchmark` first")
     table = ["| recipe | U-Net | epochs | training | test mean IoU |", "| --- | --- | --- | --- | --- |"]
-    for recipe in RECIPES:
+    for recipe in recipes:
         row = rows[recipe]
         unet = ", ".join(f"{name}={value}" for name, value in row["unet"].items())
         table.append(f"| `{recipe}` | {unet} | {row['epochs']} | {row['training_seconds'] / 60:.0f} min "

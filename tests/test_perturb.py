@@ -6,6 +6,7 @@ import pytest
 
 from grading import perturb, questions
 from grading.evidence import ModelEvidence
+from grading.kit_helpers import kit_helpers
 from grading.verdicts import Failure
 
 
@@ -32,7 +33,7 @@ def test_moved_slices_keep_their_masks_binary_and_aligned():
 
 def test_without_augmentation_ranges_nothing_moves(monkeypatch):
     for name in ("width_shift_range", "height_shift_range", "rotation_range", "zoom_range"):
-        monkeypatch.setitem(perturb.AUGMENTATION, name, 0)
+        monkeypatch.setitem(kit_helpers("config").AUGMENTATION, name, 0)
     images, masks = blobs()
     moved_images, moved_masks = perturb.perturbed(images, masks, np.random.default_rng(1))
     assert np.array_equal(moved_masks, masks) and np.allclose(moved_images, images, atol=1e-6)
