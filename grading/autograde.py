@@ -12,7 +12,6 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import nbformat
 
 from . import ledger
 from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
@@ -21,7 +20,6 @@ from .preprocessors import GradingExecute, close_ahead, kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
 from .evidence import grader_dataset, private_reference
-from .verdicts import split_test
 
 log = logging.getLogger(__name__)
 FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print(spec and spec.origin)"
@@ -154,17 +152,8 @@ def report(student, result, progress):
 
 
 def check_test_cells(course):
-    """Raise GradingError naming every source test cell the autograder cannot judge: one in no registry
-    of ``questions.py``, or a function question's without the ``# Checks`` line its verdict needs."""
-    problems = []
-    for path in sorted(step_dir(course, "source").glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if questions.is_autograder_test(cell):
-                try:
-                    if questions.kind(cell.metadata.nbgrader.grade_id) == "function":
-                        split_test(cell.source)
-                except ValueError as error:
-                    problems.append(f"{path.name}, {cell.metadata.nbgrader.grade_id}: {error}")
+    """Raise GradingError naming what keeps the source test cells from being judged (``questions.unjudgeable``)."""
+    problems = questions.unjudgeable(step_dir(course, "source"))
     if problems:
         raise GradingError("test cells the autograder cannot judge; fix them in notebooks/ and release again:\n"
                            + "\n".join(problems))

@@ -16,18 +16,21 @@ each test cell (grade_id) is one of:
   fresh sandboxed process, on the grader's small model and data, and what it did to them is
   compared with the grader's replay (``evidence.cell_effect``).
 
-A test cell in none of these makes ``autograde`` refuse to start, naming it (``check_test_cells``).
+``unjudgeable`` names a test cell in none of these, and a question without its test cell: release
+and ``autograde`` refuse to start then.
 """
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
+import nbformat
 import numpy as np
 from nbgrader.utils import is_grade, is_solution
 
 from .architecture_rules import architecture_problems
 from .cell_questions import CELL_TESTS
 from .kit_helpers import kit_helpers
-from .verdicts import Failure
+from .verdicts import Failure, split_test
 
 FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
                   "test_create_generator_sync", "test_u_net_shapes", "test_scheduler", "test_compute_iou"}
@@ -70,6 +73,27 @@ def kind(grade_id):
         if grade_id in registry:
             return name
     raise ValueError(f"the test cell {grade_id} is in no registry of grading/questions.py, so it cannot be judged")
+
+
+def unjudgeable(folder):
+    """What keeps the test cells of the notebooks in ``folder`` from being judged, one line each: a test
+    cell in no registry, a function question's without its ``# Checks`` line, a registered question
+    that no test cell asks."""
+    problems, asked = [], set()
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if is_autograder_test(cell):
+                grade_id = cell.metadata.nbgrader.grade_id
+                asked.add(grade_id)
+                try:
+                    if kind(grade_id) == "function":
+                        split_test(cell.source)
+                except ValueError as error:
+                    problems.append(f"{path.name}, {grade_id}: {error}")
+    for grade_id in sorted({*FUNCTION_TESTS, *MODEL_TESTS, *CELL_TESTS} - asked):
+        problems.append(f"{grade_id}: registered in grading/questions.py, but no test cell of {Path(folder).name} "
+                        "asks it (renamed or deleted?)")
+    return problems
 
 
 def require_network(evidence, model):

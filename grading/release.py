@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
 from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, succeeded, step_dir, write_config
+from . import questions
 from .kit_helpers import kit_helpers
 from .leaks import describe, find_leaks, secret_lines
 
@@ -32,6 +33,10 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     fails or when the release held a solution or hidden-test line (it is then deleted).
     """
     build_source(course, notebooks, helpers)
+    problems = questions.unjudgeable(step_dir(course, "source"))
+    if problems:
+        raise GradingError("not released: test cells and grading/questions.py disagree; fix them, then release "
+                           "again:\n" + "\n".join(problems))
     write_config(course)
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")
     released = step_dir(course, "release")

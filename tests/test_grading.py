@@ -294,6 +294,18 @@ def test_a_notebook_cell_without_grading_metadata_stops_the_release(tmp_path):
         release(tmp_path / "course", notebooks=notebooks)
 
 
+def test_a_release_whose_test_cells_and_questions_disagree_is_refused(tmp_path):
+    """A question of grading/questions.py whose test cell was deleted from its notebook: nothing is released."""
+    notebooks = shutil.copytree(KIT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("*.py"))
+    notebook = nbformat.read(notebooks / "04_training.ipynb", as_version=4)
+    notebook.cells = [cell for cell in notebook.cells
+                      if cell.metadata.get("nbgrader", {}).get("grade_id") != "test_scheduler"]
+    nbformat.write(notebook, notebooks / "04_training.ipynb")
+    with pytest.raises(GradingError, match="test_scheduler: registered in grading/questions.py, but no test cell"):
+        release(tmp_path / "course", notebooks=notebooks)
+    assert not step_dir(tmp_path / "course", "release").exists()
+
+
 def test_a_release_that_gives_answers_away_is_deleted(tmp_path, monkeypatch, caplog):
     from grading import release as release_module
 
