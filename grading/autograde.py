@@ -1,5 +1,6 @@
 """Autograde: nbgrader autograde of every collected submission, each against its own helpers,
-in its own sandbox, with its tests judged outside it."""
+in its own sandbox, with its tests judged outside it. Each hand-in is a unit of work (``unit.py``),
+graded in worker processes with ``jobs``; this process alone merges the results into the course."""
 import functools
 import logging
 import multiprocessing
@@ -7,19 +8,18 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-
 from . import ledger
-from .course import ASSIGNMENT, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
+from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, step_dir
 from .progress import ClassProgress
-from .preprocessors import GradingExecute, close_ahead, kernel_environment
+from .preprocessors import kernel_environment
 from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
 from . import questions
 from .evidence import grader_dataset, private_reference
+from .unit import grade_one, merge
 
 log = logging.getLogger(__name__)
 FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print(spec and spec.origin)"
@@ -50,14 +50,16 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
                               submission_timeout=submission_timeout, private_data=private_data)
     with ClassProgress(len(students)) as progress:
         if jobs <= 1:
-            return {student: report(student, grade(student), progress) for student in students}
+            return {student: report(student, merged(course, student, grade(student), sandbox), progress)
+                    for student in students}
         context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
         slots = context.Queue()
         for slot in range(jobs):
             slots.put(slot)
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
             futures = {pool.submit(grade, student): student for student in students}
-            results = {futures[done]: report(futures[done], _result(done, sandbox), progress)
+            results = {futures[done]: report(futures[done], merged(course, futures[done], _result(done, sandbox),
+                                                                   sandbox), progress)
                        for done in as_completed(futures)}
     return dict(sorted(results.items()))
 
@@ -80,11 +82,22 @@ def _result(future, sandbox):
 
 
 def contained(course, student, **kwargs):
-    """``autograde_one``, with any exception turned into a failed result: one student never stops the class."""
+    """``grade_one``, with any exception turned into a failed result: one student never stops the class."""
     try:
-        return autograde_one(course, student, **kwargs)
+        return grade_one(course, student, **kwargs)
     except Exception:  # noqa: BLE001
         return failed(traceback.format_exc(), kwargs.get("sandbox", True))
+
+
+def merged(course, student, graded, sandbox):
+    """``graded`` merged into the course (``unit.merge``), or failed with the reason; as it is when
+    ``grade_one`` itself failed, with nothing to merge."""
+    if "executed" not in graded:
+        return graded
+    try:
+        return merge(course, student, graded, sandbox)
+    except Exception:  # noqa: BLE001: one student's merge never stops the class
+        return failed(traceback.format_exc(), sandbox)
 
 
 def failed(log_text, sandbox):
@@ -99,39 +112,6 @@ def take_slot(slots, jobs):
     cores = sorted(os.sched_getaffinity(0))
     SandboxedKernelManager.cpus = cores[slot::jobs] or cores
     SandboxedKernelManager.uid = SANDBOX_UID + slot
-
-
-def autograde_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
-                  private_data=None):
-    """nbgrader's autograde of one collected submission, within ``submission_timeout`` seconds; its result."""
-    api = course_api(course, timeout, sandbox, private_data)
-    start, memory = time.perf_counter(), _measure_memory()
-    GradingExecute.deadline = time.monotonic() + submission_timeout
-    try:
-        outcome = api.autograde(ASSIGNMENT, student, force=True)
-    finally:
-        close_ahead()  # the evidence is gathered afresh for each submission
-        GradingExecute.deadline = None
-    submission = api.get_submission(ASSIGNMENT, student)
-    result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
-              "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
-              "to_grade_by_hand": submission["needs_manual_grade"], "grader_mib": memory and _measure_memory(memory)}
-    if not outcome["success"]:
-        result["log"] = outcome["log"]
-    return result
-
-
-def _measure_memory(start=None):
-    """This process's memory in MiB (Linux): without ``start``, its resident size now, with its peak
-    reset to it; with ``start``, ``(start, peak since then)``. None where /proc does not tell."""
-    try:
-        if start is None:
-            Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
-        sizes = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-        now = int(sizes["VmRSS" if start is None else "VmHWM"].split()[0]) // 1024
-    except (OSError, KeyError, ValueError):
-        return None
-    return now if start is None else [start, now]
 
 
 def report(student, result, progress):

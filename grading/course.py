@@ -112,11 +112,12 @@ def write_config(course):
     (Path(course) / CONFIG_FILE).write_text(CONFIG_TEMPLATE)
 
 
-def course_api(course, timeout=None, sandbox=True, private_data=None):
+def course_api(course, timeout=None, sandbox=True, private_data=None, replace=None):
     """An ``NbGraderAPI`` on the course folder's settings; ``timeout`` overrides the per-cell limit.
 
     ``sandbox=False`` runs the grading kernels without bubblewrap (trusted hand-ins only);
-    ``private_data``: a folder of slices the class never saw, the trained models are graded on too.
+    ``private_data``: a folder of slices the class never saw, the trained models are graded on too;
+    ``replace``: ``{preprocessor: [preprocessors]}``, a change to autograde's (``unit.py``'s).
     """
     # nbgrader's gradebook runs the `alembic` command: find it beside this Python, venv or not.
     bin_dir = str(Path(sys.executable).parent)
@@ -133,6 +134,9 @@ def course_api(course, timeout=None, sandbox=True, private_data=None):
     config.GradingExecute.sandbox = sandbox
     if private_data:
         config.GradingExecute.private_data = str(Path(private_data).resolve())
+    if replace:
+        config.Autograde.autograde_preprocessors = [
+            new for old in config.Autograde.autograde_preprocessors for new in replace.get(old, [old])]
     return NbGraderAPI(config=config)
 
 

@@ -48,7 +48,7 @@ def test_autograde_goes_on_past_any_error(course, real_dataset, tmp_path, monkey
     collect(tmp_path / "hand_ins", course)
     graded = {"success": True, "seconds": 1.0, "score": 0, "max_score": 67, "sandboxed": False,
               "to_grade_by_hand": False}
-    monkeypatch.setattr(autograde_module, "autograde_one", fail_for_bob(lambda *args, **kwargs: graded))
+    monkeypatch.setattr(autograde_module, "grade_one", fail_for_bob(lambda *args, **kwargs: graded))
     results = autograde_module.autograde(course, ["alice", "bob"], sandbox=False)
     assert results["alice"] == graded
     assert not results["bob"]["success"] and "RuntimeError: something nobody foresaw" in results["bob"]["log"]

@@ -1,0 +1,129 @@
+"""The unit of work: one hand-in graded in a scratch course of its own, plain data back (``grade_one``);
+and ``merge``, which the instructor's process alone runs, putting that result into the course folder.
+
+``grade_one`` copies what grading reads (the settings, ``source/``, the gradebook, the student's
+collected hand-in and ledger entry) into a scratch course and runs nbgrader's autograde there, with
+the sandboxed kernels and the trusted evidence; it returns the notebooks as the kernels and the
+verdicts left them (``ExecutedCopy``), before anything is saved. ``merge`` runs nbgrader's autograde
+again in the course, each kernel's work replaced by those notebooks (``GradedOutputs``): the same
+steps after it (scores into the gradebook, late penalties, inert outputs) run on the same cells, so
+the grades are those of grading in the course itself, and the course folder and its SQLite
+gradebook have one writer whichever process, or machine, graded.
+"""
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Unicode
+
+from . import ledger
+from .course import ASSIGNMENT, CONFIG_FILE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
+from .preprocessors import GradingExecute, close_ahead
+
+GRADEBOOK = "gradebook.db"
+
+
+def grade_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
+              private_data=None):
+    """Grade ``student``'s collected hand-in in a scratch course; plain data: ``success``, ``seconds``,
+    ``log`` (when nbgrader failed), ``grader_mib`` and ``executed`` (``{notebook file: its JSON}``)."""
+    with tempfile.TemporaryDirectory(prefix="lungkit-unit-") as scratch:
+        unit, executed = _scratch_course(Path(course), student, Path(scratch) / "course"), Path(scratch) / "executed"
+        api = course_api(unit, timeout, sandbox, private_data, replace={GradingExecute: [GradingExecute, ExecutedCopy]})
+        api.config.ExecutedCopy.folder = str(executed)
+        start, memory = time.perf_counter(), _measure_memory()
+        GradingExecute.deadline = time.monotonic() + submission_timeout
+        try:
+            outcome = api.autograde(ASSIGNMENT, student, force=True)
+        finally:
+            close_ahead()  # the evidence is gathered afresh for each submission
+            GradingExecute.deadline = None
+        result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
+                  "grader_mib": memory and _measure_memory(memory),
+                  "executed": {path.name: path.read_text() for path in sorted(executed.glob("*.ipynb"))}}
+        if not outcome["success"]:
+            result["log"] = outcome["log"]
+        return result
+
+
+def merge(course, student, graded, sandbox=True):
+    """Put ``grade_one``'s result ``graded`` into the course: its gradebook and ``autograded/``; the
+    student's result: ``success``, ``seconds``, ``score``, ``max_score``, ``sandboxed``,
+    ``to_grade_by_hand``, ``grader_mib`` and, when grading failed, ``log``."""
+    with tempfile.TemporaryDirectory(prefix="lungkit-merge-") as executed:
+        for name, text in graded.get("executed", {}).items():
+            (Path(executed) / Path(name).name).write_text(text)
+        api = course_api(course, replace={GradingExecute: [GradedOutputs]})
+        api.config.GradedOutputs.folder = executed
+        outcome = api.autograde(ASSIGNMENT, student, force=True)
+    submission = api.get_submission(ASSIGNMENT, student)
+    result = {"success": graded["success"] and outcome["success"], "seconds": graded["seconds"],
+              "score": submission["score"], "max_score": submission["max_score"], "sandboxed": sandbox,
+              "to_grade_by_hand": submission["needs_manual_grade"], "grader_mib": graded.get("grader_mib")}
+    if not result["success"]:
+        result["log"] = graded.get("log") or outcome["log"]
+    return result
+
+
+def _scratch_course(course, student, unit):
+    """A course folder at ``unit`` holding what grading ``student`` reads of ``course``; its path."""
+    unit.mkdir(mode=0o700)
+    shutil.copy2(course / CONFIG_FILE, unit / CONFIG_FILE)
+    shutil.copytree(course / "source", unit / "source", symlinks=True)
+    shutil.copytree(step_dir(course, "submitted", student), step_dir(unit, "submitted", student), symlinks=True)
+    (unit / ledger.FILE).write_text(json.dumps({student: ledger.load(course).get(student, {})}))
+    with sqlite3.connect(course / GRADEBOOK) as live, sqlite3.connect(unit / GRADEBOOK) as copy:
+        live.backup(copy)  # consistent while the instructor's process writes other students' grades
+    return unit
+
+
+class ExecutedCopy(Preprocessor):
+    """In the scratch course, right after the kernel: keep each notebook as the kernel and the verdicts
+    left it, in ``folder``."""
+
+    folder = Unicode(help="where the executed notebooks go").tag(config=True)
+    enabled = Bool(True)  # nbconvert runs a preprocessor only when it is enabled
+
+    def preprocess(self, nb, resources):
+        Path(self.folder).mkdir(exist_ok=True)
+        nbformat.write(nb, Path(self.folder) / f"{resources['unique_key']}.ipynb")
+        return nb, resources
+
+
+class GradedOutputs(Preprocessor):
+    """In the course, in the kernel's place: each cell's outputs, execution count and metadata from the
+    notebook ``grade_one`` executed (in ``folder``); without it, the notebook's grading failed."""
+
+    folder = Unicode(help="the executed notebooks of grade_one").tag(config=True)
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        path = Path(self.folder) / f"{resources['unique_key']}.ipynb"
+        if not path.is_file():
+            raise GradingError(f"{path.name} was not graded (its log is in the grading log)")
+        executed = nbformat.read(path, as_version=4).cells
+        if [cell.get("id") for cell in executed] != [cell.get("id") for cell in nb.cells]:
+            raise GradingError(f"{path.name}: the graded notebook's cells are not this notebook's")
+        for cell, graded in zip(nb.cells, executed):
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = graded.outputs, graded.execution_count
+            cell.metadata = graded.metadata
+        return nb, resources
+
+
+def _measure_memory(start=None):
+    """This process's memory in MiB (Linux): without ``start``, its resident size now, with its peak
+    reset to it; with ``start``, ``(start, peak since then)``. None where /proc does not tell."""
+    try:
+        if start is None:
+            Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
+        sizes = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        now = int(sizes["VmRSS" if start is None else "VmHWM"].split()[0]) // 1024
+    except (OSError, KeyError, ValueError):
+        return None
+    return now if start is None else [start, now]

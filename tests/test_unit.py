@@ -1,0 +1,44 @@
+"""The unit of work (grading/unit.py): ``grade_one`` grades a hand-in in a scratch course and returns
+plain data, touching nothing of the course; ``merge``, in the instructor's process, puts it into the
+course's gradebook and autograded/ folder."""
+import json
+import shutil
+
+import pytest
+
+from grading.collect import collect
+from grading.course import ASSIGNMENT, course_api, step_dir
+from grading.unit import grade_one, merge
+
+
+@pytest.fixture
+def collected(released_course, real_dataset, tmp_path, monkeypatch):
+    """A course with one collected hand-in, the release as handed out (its tests fail, its cells run)."""
+    monkeypatch.setenv("LUNGKIT_DATA", str(real_dataset))
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "ann")
+    collect(tmp_path / "hand_ins", course)
+    return course
+
+
+def test_grade_one_returns_plain_data_and_merge_alone_writes_the_course(collected):
+    gradebook = (collected / "gradebook.db").read_bytes()
+    graded = grade_one(collected, "ann", timeout=120, sandbox=False)
+    assert json.loads(json.dumps(graded)) == graded, "plain data: it can come from another process or machine"
+    assert graded["success"] and sorted(graded["executed"]) == sorted(
+        path.name for path in step_dir(collected, "release").glob("*.ipynb"))
+    assert (collected / "gradebook.db").read_bytes() == gradebook and not (collected / "autograded").exists()
+
+    # A result whose notebook is not the hand-in's (a cell short) merges nothing of that notebook.
+    damaged = json.loads(json.dumps(graded))
+    notebook = json.loads(damaged["executed"]["03_unet.ipynb"])
+    notebook["cells"] = notebook["cells"][1:]
+    damaged["executed"]["03_unet.ipynb"] = json.dumps(notebook)
+    result = merge(collected, "ann", damaged, sandbox=False)
+    assert not result["success"] and "the graded notebook's cells are not this notebook's" in result["log"]
+
+    result = merge(collected, "ann", graded, sandbox=False)
+    assert result["success"] and result["score"] == 0 and result["max_score"] == 100
+    assert sorted(p.name for p in step_dir(collected, "autograded", "ann").glob("*.ipynb")) == sorted(graded["executed"])
+    assert course_api(collected).get_submission(ASSIGNMENT, "ann")["score"] == 0
