@@ -1,4 +1,5 @@
-"""The instructor's commands: python -m grading release|repair|collect|autograde|feedback|export|grade|all|release-feedback."""
+"""The instructor's commands: python -m grading release|repair|collect|autograde|feedback|export|grade|all|release-feedback,
+and a grading machine's: python -m grading worker."""
 import argparse
 import contextlib
 import logging
@@ -28,6 +29,7 @@ STEPS = {
     "grade": "collect, autograde, feedback and export in one go",
     "all": "release, then grade",
     "release-feedback": "hand the feedback pages to nbgrader's exchange, for the students who submitted there",
+    "worker": "on a grading machine: check what grading needs here, then grade jobs of the Dask scheduler at ADDRESS",
 }
 
 
@@ -59,9 +61,16 @@ def main(argv=None):
                                  help="run the kernels without bubblewrap: only for hand-ins you trust")
             command.add_argument("--jobs", type=int, default=1,
                                  help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
+            command.add_argument("--cluster", metavar="ADDRESS",
+                                 help="grade on the workers of the Dask scheduler at ADDRESS (tcp://HOST:PORT), "
+                                      "started with `python -m grading worker ADDRESS`; --jobs is theirs then")
             command.add_argument("--private-data", metavar="DIR",
                                  help="your own labelled slices, never given to the class (2d_images/, 2d_masks/): "
                                       "the trained models must also reach test mean IoU 0.85 on them")
+        if step == "worker":
+            command.add_argument("address", help="the Dask scheduler's address, tcp://HOST:PORT")
+            command.add_argument("--slot", type=int, default=0,
+                                 help="this worker's number on its machine, for a sandbox user of its own (default: 0)")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
             command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
@@ -75,6 +84,8 @@ def main(argv=None):
         parser.error(f"{args.step}: --due goes with --exchange (an LMS's download says itself what came late)")
     if getattr(args, "exchange", None) is not None:
         args.exchange, args.course_id = hub_exchange(args.exchange, args.course_id)
+    if args.step == "worker":
+        return worker(args.address, args.slot)
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
     log_file = Path(args.course) / LOG_FILE
     with quiet(log_file):
@@ -85,6 +96,28 @@ def main(argv=None):
         except GradingError as error:
             log.error("error: %s", error)
             return 1
+
+
+def worker(address, slot):
+    """Check what a grading job needs on this machine (the sandbox, the dataset, a kernel's isolation),
+    refusing with the fix when something is missing; then grade the scheduler's jobs until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from .autograde import check_grader
+    from .cluster import serve
+
+    try:
+        check_grader(sandbox=True)
+    except GradingError as error:
+        log.error("not a grading worker: %s", error)
+        return 1
+    try:
+        serve(address, slot)
+    except (OSError, TimeoutError) as error:
+        log.error("not a grading worker: no Dask scheduler answers at %s (%s)", address, type(error).__name__)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def due_time(text):

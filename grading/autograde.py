@@ -1,32 +1,33 @@
 """Autograde: nbgrader autograde of every collected submission, each against its own helpers,
 in its own sandbox, with its tests judged outside it. Each hand-in is a unit of work (``unit.py``),
-graded in worker processes with ``jobs``; this process alone merges the results into the course."""
-import functools
+graded by a Dask worker (``cluster.py``); this process alone merges the results into the course."""
 import logging
-import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import uuid
 from pathlib import Path
+
+from distributed import as_completed
 
 from . import ledger
 from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, step_dir
 from .progress import ClassProgress
 from .preprocessors import kernel_environment
-from .sandbox import SANDBOX_UID, SandboxedKernelManager, SandboxError, bwrap_path
+from .cluster import grading_client
+from .sandbox import SandboxError, check_sandbox
 from . import questions
 from .evidence import grader_dataset, private_reference
-from .unit import grade_one, merge
+from .unit import grade_one, job_for, merge
 
 log = logging.getLogger(__name__)
 FIND_HELPERS = "import importlib.util as u; spec = u.find_spec('helpers'); print(spec and spec.origin)"
 
 
 def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
-              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, jobs=1, private_data=None):
+              submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, jobs=1, private_data=None, cluster=None):
     """Autograde ``students`` (default: all collected) afresh; return ``{student: result}``.
 
     A result has ``success`` (nbgrader finished; failing tests do not count), ``seconds``,
@@ -34,7 +35,8 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     failed, ``log``. One student's failure does not stop the others. ``submitted/`` is only
     read. Each submission may take ``submission_timeout`` seconds in all; ``sandbox=False``
     (trusted hand-ins only) runs the kernels without bubblewrap, and says so. ``jobs``
-    submissions are graded at once, each job's kernels on their own share of the CPU cores.
+    submissions are graded at once, each job's kernels on their own share of the CPU cores; with
+    ``cluster``, a Dask scheduler's address, its workers grade them (``cluster.py``).
     ``private_data``: a folder of slices the class never saw, which the trained models are graded on too.
     """
     check_grader(sandbox, private_data)
@@ -46,21 +48,37 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
     students = [student for student in students if not _refused(course, student)]
-    grade = functools.partial(contained, course, timeout=timeout, sandbox=sandbox,
-                              submission_timeout=submission_timeout, private_data=private_data)
-    with ClassProgress(len(students)) as progress:
-        if jobs <= 1:
-            return {student: report(student, merged(course, student, grade(student), sandbox), progress)
-                    for student in students}
-        context = multiprocessing.get_context("spawn")  # a fresh process: no state of this one's kernels or threads
-        slots = context.Queue()
-        for slot in range(jobs):
-            slots.put(slot)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=take_slot, initargs=(slots, jobs)) as pool:
-            futures = {pool.submit(grade, student): student for student in students}
-            results = {futures[done]: report(futures[done], merged(course, futures[done], _result(done, sandbox),
-                                                                   sandbox), progress)
-                       for done in as_completed(futures)}
+    options = dict(timeout=timeout, sandbox=sandbox, submission_timeout=submission_timeout, private_data=private_data)
+    results, waiting = {}, iter(students)
+    with grading_client(cluster, jobs) as client, ClassProgress(len(students)) as progress:
+        in_flight, student_of = as_completed(), {}
+
+        def submit_next():
+            """Send the next student's job; a few per worker are in flight, so jobs stay small in memory."""
+            for student in waiting:
+                try:
+                    job = job_for(course, student)
+                except Exception:  # noqa: BLE001: one hand-in that cannot be packed fails alone
+                    results[student] = report(student, failed(traceback.format_exc(), sandbox), progress)
+                    continue
+                future = client.submit(grade_one, job, **options, key=f"grade-{student}-{uuid.uuid4().hex}")
+                student_of[future.key] = student
+                in_flight.add(future)
+                return
+
+        for _ in range(2 * max(jobs, sum(client.nthreads().values()))):
+            submit_next()
+        try:
+            for future in in_flight:
+                student = student_of.pop(future.key)
+                results[student] = report(student, merged(course, student, _result(future, sandbox), sandbox),
+                                          progress)
+                submit_next()
+        except KeyboardInterrupt:
+            client.cancel(list(in_flight.futures))
+            log.error("interrupted: %d hand-in(s) graded and kept; %d not graded", len(results),
+                      len(students) - len(results))
+            raise
     return dict(sorted(results.items()))
 
 
@@ -74,19 +92,11 @@ def _refused(course, student):
 
 
 def _result(future, sandbox):
-    """The future's result; a failed one when its worker process died."""
+    """The job's result; a failed one, with the reason, when grading it raised or its workers died."""
     try:
         return future.result()
-    except Exception:  # noqa: BLE001: a dead worker fails its student only
+    except Exception:  # noqa: BLE001: one job that fails fails its student only
         return failed(traceback.format_exc(), sandbox)
-
-
-def contained(course, student, **kwargs):
-    """``grade_one``, with any exception turned into a failed result: one student never stops the class."""
-    try:
-        return grade_one(course, student, **kwargs)
-    except Exception:  # noqa: BLE001
-        return failed(traceback.format_exc(), kwargs.get("sandbox", True))
 
 
 def merged(course, student, graded, sandbox):
@@ -104,14 +114,6 @@ def failed(log_text, sandbox):
     """The result of a submission that could not be autograded, with ``log_text`` as its log."""
     return {"success": False, "seconds": 0.0, "score": 0, "max_score": 0, "sandboxed": sandbox,
             "to_grade_by_hand": False, "log": log_text}
-
-
-def take_slot(slots, jobs):
-    """In a worker process: take a job slot, and with it a share of the cores and a sandbox user of its own."""
-    slot = slots.get()
-    cores = sorted(os.sched_getaffinity(0))
-    SandboxedKernelManager.cpus = cores[slot::jobs] or cores
-    SandboxedKernelManager.uid = SANDBOX_UID + slot
 
 
 def report(student, result, progress):
@@ -144,12 +146,12 @@ def check_grader(sandbox=True, private_data=None):
     graded without it (``private_data`` too, if given). The dataset's folder goes to ``LUNGKIT_DATA``,
     where the kernels find it."""
     check_isolation()
+    os.environ["LUNGKIT_DATA"] = str(grader_dataset())
     if sandbox:
         try:
-            bwrap_path()
+            check_sandbox(kernel_environment())
         except SandboxError as error:
             raise GradingError(f"refusing to grade without a sandbox: {error}") from None
-    os.environ["LUNGKIT_DATA"] = str(grader_dataset())
     if private_data:
         private_reference(private_data)
 

@@ -62,6 +62,22 @@ def bwrap_path():
     return path
 
 
+def check_sandbox(environment):
+    """SandboxError naming the fix when bubblewrap is missing, or cannot make the grading sandbox here."""
+    command = bwrap_command([sys.executable, "-I", "-c", "pass"], environment)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        raise SandboxError("bubblewrap did not start the grading sandbox within 120 s") from None
+    if done.returncode:
+        raise SandboxError(
+            f"bubblewrap cannot make the grading sandbox here ({last_line(done.stderr)}): without root it needs user "
+            "namespaces, which `sysctl kernel.unprivileged_userns_clone=1` turns on (Debian), `sysctl "
+            "kernel.apparmor_restrict_unprivileged_userns=0` allows (Ubuntu 23.10 and later), and a container "
+            "gives only when started with them (Docker: --security-opt seccomp=unconfined, or run as root with "
+            "--cap-add SYS_ADMIN)")
+
+
 def python_roots():
     """The folders the kernel's Python needs: the environment and the interpreter it is made from."""
     roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent}

@@ -1,20 +1,25 @@
-"""The unit of work: one hand-in graded in a scratch course of its own, plain data back (``grade_one``);
-and ``merge``, which the instructor's process alone runs, putting that result into the course folder.
+"""The unit of work: one hand-in graded in a scratch course of its own, plain data in and out
+(``job_for``, ``grade_one``); and ``merge``, which the instructor's process alone runs, putting the
+result into the course folder.
 
-``grade_one`` copies what grading reads (the settings, ``source/``, the gradebook, the student's
-collected hand-in and ledger entry) into a scratch course and runs nbgrader's autograde there, with
-the sandboxed kernels and the trusted evidence; it returns the notebooks as the kernels and the
-verdicts left them (``ExecutedCopy``), before anything is saved. ``merge`` runs nbgrader's autograde
-again in the course, each kernel's work replaced by those notebooks (``GradedOutputs``): the same
-steps after it (scores into the gradebook, late penalties, inert outputs) run on the same cells, so
-the grades are those of grading in the course itself, and the course folder and its SQLite
-gradebook have one writer whichever process, or machine, graded.
+``job_for`` packs what grading a student reads (``source/``, the gradebook, the collected hand-in,
+its ledger entry) with the kit's version; ``grade_one`` unpacks it into a scratch course, wherever
+it runs (a worker process here, a machine of a cluster), refuses a job from another version of the
+kit, and runs nbgrader's autograde there, with the sandboxed kernels and the trusted evidence; it
+returns the notebooks as the kernels and the verdicts left them (``ExecutedCopy``), before anything
+is saved. ``merge`` runs nbgrader's autograde again in the course, each kernel's work replaced by
+those notebooks (``GradedOutputs``): the same steps after it (scores into the gradebook, late
+penalties, inert outputs) run on the same cells, so the grades are those of grading in the course
+itself, and the course folder and its SQLite gradebook have one writer.
 """
+import functools
+import hashlib
+import io
 import json
-import shutil
 import sqlite3
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -22,18 +27,45 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 from . import ledger
-from .course import ASSIGNMENT, CONFIG_FILE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, course_api, step_dir
+from .course import ASSIGNMENT, DEFAULT_SUBMISSION_TIMEOUT, KIT, GradingError, course_api, step_dir, write_config
 from .preprocessors import GradingExecute, close_ahead
 
 GRADEBOOK = "gradebook.db"
 
 
-def grade_one(course, student, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
-              private_data=None):
-    """Grade ``student``'s collected hand-in in a scratch course; plain data: ``success``, ``seconds``,
-    ``log`` (when nbgrader failed), ``grader_mib`` and ``executed`` (``{notebook file: its JSON}``)."""
+def job_for(course, student):
+    """The plain data ``grade_one`` needs to grade ``student``'s collected hand-in of ``course``."""
+    course, buffer = Path(course), io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="lungkit-job-") as scratch, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as packed:
+        with sqlite3.connect(course / GRADEBOOK) as live, sqlite3.connect(Path(scratch) / GRADEBOOK) as copy:
+            live.backup(copy)  # consistent while this process merges other students' grades
+        packed.write(Path(scratch) / GRADEBOOK, GRADEBOOK)
+        packed.writestr(ledger.FILE, json.dumps({student: ledger.load(course).get(student, {})}))
+        for folder in (course / "source", step_dir(course, "submitted", student)):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    packed.write(path, path.relative_to(course).as_posix())
+    return {"student": student, "kit": kit_version(), "course": buffer.getvalue()}
+
+
+def grade_one(job, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT, private_data=None):
+    """Grade the hand-in of ``job`` (``job_for``'s) in a scratch course; plain data: ``success``,
+    ``seconds``, ``log`` (when grading failed), ``grader_mib`` and ``executed`` (``{notebook file: its
+    JSON}``). A job from another version of the kit is refused, not graded."""
+    if job["kit"] != kit_version():
+        return {"success": False, "seconds": 0.0, "grader_mib": None, "log": (
+            f"refused by a worker of kit version {kit_version()}: the job is of version {job['kit']}; "
+            "grade with the same kit on every machine")}
+    student = job["student"]
     with tempfile.TemporaryDirectory(prefix="lungkit-unit-") as scratch:
-        unit, executed = _scratch_course(Path(course), student, Path(scratch) / "course"), Path(scratch) / "executed"
+        unit, executed = Path(scratch) / "course", Path(scratch) / "executed"
+        unit.mkdir()
+        with zipfile.ZipFile(io.BytesIO(job["course"])) as packed:
+            packed.extractall(unit)  # the instructor's own archive, made by job_for
+        for path in unit.rglob("*"):  # whatever the umask: autograde refuses what others may write
+            path.chmod(path.stat().st_mode & ~0o022)
+        write_config(unit)
         api = course_api(unit, timeout, sandbox, private_data, replace={GradingExecute: [GradingExecute, ExecutedCopy]})
         api.config.ExecutedCopy.folder = str(executed)
         start, memory = time.perf_counter(), _measure_memory()
@@ -49,6 +81,15 @@ def grade_one(course, student, timeout=None, sandbox=True, submission_timeout=DE
         if not outcome["success"]:
             result["log"] = outcome["log"]
         return result
+
+
+@functools.cache
+def kit_version():
+    """A digest of the kit's code that grades (``grading/``, ``helpers/``) and of its pinned requirements."""
+    digest = hashlib.sha256()
+    for path in sorted([*(KIT / "grading").rglob("*.py"), *(KIT / "helpers").rglob("*.py"), KIT / "requirements.txt"]):
+        digest.update(path.relative_to(KIT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def merge(course, student, graded, sandbox=True):
@@ -68,18 +109,6 @@ def merge(course, student, graded, sandbox=True):
     if not result["success"]:
         result["log"] = graded.get("log") or outcome["log"]
     return result
-
-
-def _scratch_course(course, student, unit):
-    """A course folder at ``unit`` holding what grading ``student`` reads of ``course``; its path."""
-    unit.mkdir(mode=0o700)
-    shutil.copy2(course / CONFIG_FILE, unit / CONFIG_FILE)
-    shutil.copytree(course / "source", unit / "source", symlinks=True)
-    shutil.copytree(step_dir(course, "submitted", student), step_dir(unit, "submitted", student), symlinks=True)
-    (unit / ledger.FILE).write_text(json.dumps({student: ledger.load(course).get(student, {})}))
-    with sqlite3.connect(course / GRADEBOOK) as live, sqlite3.connect(unit / GRADEBOOK) as copy:
-        live.backup(copy)  # consistent while the instructor's process writes other students' grades
-    return unit
 
 
 class ExecutedCopy(Preprocessor):

@@ -47,7 +47,7 @@ def run(args, log_file):
     actions = {
         "collect": lambda: collect_reporting(args.submissions, args.course, args.exchange, args.course_id, args.due),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
-                                                 args.submission_timeout, args.jobs, args.private_data),
+                                                 args.submission_timeout, args.jobs, args.private_data, args.cluster),
         "feedback": lambda: feedback(args.course),
         "export": lambda: export(args.course, args.out, args.roster),
     }
@@ -77,11 +77,11 @@ def collect_reporting(submissions, course, exchange=None, course_id=None, due=No
 
 
 def autograde_recording(course, students, timeout, sandbox=True, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT,
-                        jobs=1, private_data=None):
+                        jobs=1, private_data=None, cluster=None):
     """Autograde, recording in the ledger which students nbgrader could not autograde, and who was
     graded without the sandbox."""
     for student, result in autograde(course, students, timeout, sandbox, submission_timeout, jobs,
-                                     private_data).items():
+                                     private_data, cluster).items():
         why = None if result["success"] else "nbgrader could not autograde it (its log is in the grading log)"
         ledger.set_problem(course, student, "autograde", why)
         ledger.set_problem(course, student, "sandbox", None if sandbox else UNSANDBOXED)

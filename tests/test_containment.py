@@ -44,13 +44,21 @@ def test_collect_goes_on_past_any_error(course, tmp_path, monkeypatch, caplog):
     assert "Traceback" in caplog.text and "something nobody foresaw" in caplog.text
 
 
+GRADED = {"success": True, "seconds": 1.0, "score": 0, "max_score": 67, "sandboxed": False, "to_grade_by_hand": False}
+
+
+def grade_or_fail_for_bob(job, **options):
+    """A stand-in for grade_one whose grading of bob raises something nobody foresaw."""
+    if job["student"] == "bob":
+        raise RuntimeError("something nobody foresaw")
+    return GRADED
+
+
 def test_autograde_goes_on_past_any_error(course, real_dataset, tmp_path, monkeypatch):
     collect(tmp_path / "hand_ins", course)
-    graded = {"success": True, "seconds": 1.0, "score": 0, "max_score": 67, "sandboxed": False,
-              "to_grade_by_hand": False}
-    monkeypatch.setattr(autograde_module, "grade_one", fail_for_bob(lambda *args, **kwargs: graded))
+    monkeypatch.setattr(autograde_module, "grade_one", grade_or_fail_for_bob)  # sent to the worker by value
     results = autograde_module.autograde(course, ["alice", "bob"], sandbox=False)
-    assert results["alice"] == graded
+    assert results["alice"] == GRADED
     assert not results["bob"]["success"] and "RuntimeError: something nobody foresaw" in results["bob"]["log"]
 
 
@@ -64,7 +72,7 @@ def test_a_step_that_fails_unforeseen_still_leaves_the_summary_and_both_grades_f
     roster.write_text(f"{','.join(CANVAS_STUDENT)}\n\"A, Alice\",1,S1,alice,A\n\"B, Bob\",2,S2,bob,A\n")
     args = SimpleNamespace(step="grade", course=course, submissions=tmp_path / "hand_ins", student=None, timeout=None,
                            sandbox=True, submission_timeout=60, jobs=1, out=None, roster=roster,
-                           private_data=None, exchange=None, course_id=None, due=None)
+                           private_data=None, exchange=None, course_id=None, due=None, cluster=None)
     with caplog.at_level(logging.DEBUG, logger="grading"):
         assert workflow.run(args, course / "grading.log") == 1
     assert "autograde: RuntimeError: the grader's own bug (the traceback is in the grading log)" in caplog.text

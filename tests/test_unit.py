@@ -1,6 +1,6 @@
-"""The unit of work (grading/unit.py): ``grade_one`` grades a hand-in in a scratch course and returns
-plain data, touching nothing of the course; ``merge``, in the instructor's process, puts it into the
-course's gradebook and autograded/ folder."""
+"""The unit of work (grading/unit.py): ``grade_one`` grades a hand-in from plain data (``job_for``'s) in a
+scratch course and returns plain data, touching nothing of the course; ``merge``, in the instructor's
+process, puts it into the course's gradebook and autograded/ folder."""
 import json
 import shutil
 
@@ -8,7 +8,7 @@ import pytest
 
 from grading.collect import collect
 from grading.course import ASSIGNMENT, course_api, step_dir
-from grading.unit import grade_one, merge
+from grading.unit import grade_one, job_for, merge
 
 
 @pytest.fixture
@@ -24,7 +24,9 @@ def collected(released_course, real_dataset, tmp_path, monkeypatch):
 
 def test_grade_one_returns_plain_data_and_merge_alone_writes_the_course(collected):
     gradebook = (collected / "gradebook.db").read_bytes()
-    graded = grade_one(collected, "ann", timeout=120, sandbox=False)
+    job = job_for(collected, "ann")
+    assert set(job) == {"student", "kit", "course"} and isinstance(job["course"], bytes)
+    graded = grade_one(job, timeout=120, sandbox=False)
     assert json.loads(json.dumps(graded)) == graded, "plain data: it can come from another process or machine"
     assert graded["success"] and sorted(graded["executed"]) == sorted(
         path.name for path in step_dir(collected, "release").glob("*.ipynb"))
@@ -42,3 +44,10 @@ def test_grade_one_returns_plain_data_and_merge_alone_writes_the_course(collecte
     assert result["success"] and result["score"] == 0 and result["max_score"] == 100
     assert sorted(p.name for p in step_dir(collected, "autograded", "ann").glob("*.ipynb")) == sorted(graded["executed"])
     assert course_api(collected).get_submission(ASSIGNMENT, "ann")["score"] == 0
+
+
+def test_a_job_from_another_version_of_the_kit_is_refused_not_graded(collected):
+    job = {**job_for(collected, "ann"), "kit": "0123456789ab"}
+    graded = grade_one(job, sandbox=False)
+    assert not graded["success"] and "executed" not in graded
+    assert "the job is of version 0123456789ab; grade with the same kit on every machine" in graded["log"]

@@ -1,0 +1,99 @@
+"""Grading on a Dask cluster (grading/cluster.py) as an instructor runs it on one machine: a stock
+``dask scheduler`` on 127.0.0.1, ``python -m grading worker`` processes, ``grade --cluster``. A worker
+killed mid-class has its hand-ins graded by another, each once; an unreachable scheduler fails in
+seconds, naming its address; a worker without what grading needs refuses, naming the fix."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grading.course import KIT, step_dir
+
+pytestmark = pytest.mark.cluster
+STUDENTS = ("ann", "bob", "carl")
+
+
+def grading(*args, env=None, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "grading", *args], cwd=KIT, env=env or os.environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.fixture
+def scheduler(tmp_path):
+    """A stock Dask scheduler on 127.0.0.1, with the kit on its path (it unpacks the jobs' tasks) and one
+    retry for a lost worker, as grading/README.md starts it: its address."""
+    require = shutil.which("dask", path=os.path.dirname(sys.executable))
+    assert require, "the dask command comes with the kit's requirements (distributed)"
+    address_file = tmp_path / "scheduler.json"
+    process = subprocess.Popen([require, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                "--scheduler-file", str(address_file)],
+                               env={**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+                                    "PYTHONPATH": str(KIT)},
+                               stdout=subprocess.DEVNULL, stderr=(tmp_path / "scheduler.log").open("w"))
+    try:
+        for _ in range(120):
+            if address_file.is_file() and address_file.read_text().strip():
+                break
+            assert process.poll() is None, (tmp_path / "scheduler.log").read_text()
+            time.sleep(0.5)
+        yield json.loads(address_file.read_text())["address"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler, released_course, real_dataset,
+                                                                      tmp_path):
+    from tests.conftest import require_tool
+
+    require_tool("bwrap", "bubblewrap", "the workers grade in the sandbox")
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    for student in STUDENTS:
+        shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / student)
+    workers = [grading("worker", scheduler, "--slot", str(slot)) for slot in (0, 1)]
+    try:
+        graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--cluster", scheduler)
+        time.sleep(25)  # both workers are grading a hand-in by now
+        workers[0].send_signal(signal.SIGKILL)
+        out, err = graded.communicate(timeout=900)
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+    console = (out + err).splitlines()
+    assert graded.returncode == 0, err[-3000:]
+    for student in STUDENTS:
+        lines = [line for line in console if line.startswith(f"{student}: 0 of 100 points in ")]
+        assert len(lines) == 1, (student, console)
+    assert sorted(p.name for p in (course / "autograded").iterdir()) == sorted(STUDENTS)
+
+
+def test_an_unreachable_scheduler_fails_in_seconds_naming_it(released_course, real_dataset, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "ann")
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on any more
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    start = time.monotonic()
+    graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--cluster", address)
+    out, err = graded.communicate(timeout=300)
+    assert graded.returncode == 1 and f"no Dask scheduler answers at {address}" in err, err[-2000:]
+    assert time.monotonic() - start < 90, "seconds, not minutes (most of it: Python and nbgrader starting)"
+
+
+def test_a_worker_without_the_dataset_or_the_sandbox_refuses_naming_the_fix(tmp_path):
+    no_data = grading("worker", "tcp://127.0.0.1:9", env={**os.environ, "LUNGKIT_DATA": str(tmp_path / "nowhere")})
+    out, err = no_data.communicate(timeout=120)
+    assert no_data.returncode == 1 and "not a grading worker: refusing to grade without the dataset" in err, err
+    no_bwrap = grading("worker", "tcp://127.0.0.1:9",
+                       env={**os.environ, "PATH": os.path.dirname(sys.executable)})
+    out, err = no_bwrap.communicate(timeout=120)
+    assert no_bwrap.returncode == 1 and "apt-get install bubblewrap" in err, err
