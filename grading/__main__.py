@@ -96,6 +96,9 @@ def main(argv=None):
         except GradingError as error:
             log.error("error: %s", error)
             return 1
+        except KeyboardInterrupt:
+            log.error("interrupted (Ctrl-C): the course folder keeps what was done; run the step again for the rest")
+            return 130
 
 
 def worker(address, slot):

@@ -71,8 +71,8 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         try:
             for future in in_flight:
                 student = student_of.pop(future.key)
-                results[student] = report(student, merged(course, student, _result(future, sandbox), sandbox),
-                                          progress)
+                results[student] = merged(course, student, _result(future, sandbox), sandbox)
+                report(student, results[student], progress)  # once it is kept: Ctrl-C after the line keeps it
                 submit_next()
         except KeyboardInterrupt:
             client.cancel(list(in_flight.futures))

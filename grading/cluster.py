@@ -20,7 +20,7 @@ from .sandbox import SANDBOX_UID, SandboxedKernelManager
 
 log = logging.getLogger(__name__)
 CONNECT_SECONDS = 10  # to reach the scheduler
-WORKERS_SECONDS = 60  # for the scheduler's first worker
+WORKERS_SECONDS = 30  # for the scheduler's first worker
 # A worker that dies mid-job hands its jobs to another once; a second death fails the job, naming it.
 SETTINGS = {"distributed.scheduler.allowed-failures": 1, "distributed.worker.memory.target": False,
             "distributed.worker.memory.spill": False, "distributed.worker.memory.pause": False,

@@ -97,3 +97,34 @@ def test_a_worker_without_the_dataset_or_the_sandbox_refuses_naming_the_fix(tmp_
                        env={**os.environ, "PATH": os.path.dirname(sys.executable)})
     out, err = no_bwrap.communicate(timeout=120)
     assert no_bwrap.returncode == 1 and "apt-get install bubblewrap" in err, err
+
+
+def test_a_scheduler_without_workers_says_how_to_start_them(scheduler, released_course, real_dataset, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "ann")
+    graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--cluster", scheduler)
+    out, err = graded.communicate(timeout=300)
+    assert graded.returncode == 1, err[-2000:]
+    assert f"has no worker after 30 s: start them with `python -m grading worker {scheduler}`" in err
+
+
+def test_ctrl_c_keeps_what_was_graded_and_names_the_rest(released_course, real_dataset, tmp_path):
+    """Ctrl-C once the first hand-in's line is shown: it stays graded, the others are named as not graded."""
+    course = tmp_path / "course"
+    shutil.copytree(released_course, course)
+    for student in STUDENTS:
+        shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / student)
+    graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--no-sandbox")
+    console = []
+    for line in graded.stderr:
+        console.append(line)
+        if " of 100 points in " in line:
+            graded.send_signal(signal.SIGINT)
+            break
+    console += graded.stderr.readlines()
+    graded.wait(timeout=120)
+    assert graded.returncode == 130 and not any("Traceback" in line for line in console), console
+    assert any("interrupted: 1 hand-in(s) graded and kept; 2 not graded" in line for line in console), console
+    first = next(line.split(":")[0] for line in console if " of 100 points in " in line)
+    assert [p.name for p in (course / "autograded").iterdir()] == [first]
