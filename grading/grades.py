@@ -1,5 +1,5 @@
 """Grades: the per-question CSV, the per-student CSV and, given a roster, the LMS's import file
-(``rosters.py``), from nbgrader's gradebook and the course's ledger of hand-ins that could not be graded."""
+(``rosters/``, one module per LMS), from nbgrader's gradebook and the course's ledger of hand-ins that could not be graded."""
 import csv
 import logging
 from pathlib import Path

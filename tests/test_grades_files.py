@@ -65,7 +65,9 @@ def test_canvas_file_keeps_roster_students_without_hand_in_and_names_hand_ins_of
 def test_a_bad_roster_is_named_and_the_other_files_still_written(course, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("Name,ID\nAlice,11\n")
-    with pytest.raises(GradingError, match=f"roster {roster}: no Student, SIS User ID, SIS Login ID, Section"):
+    with pytest.raises(GradingError, match=rf"roster {roster}: no students in a layout the kit reads; give Canvas' "
+                                           r"gradebook export \(Grades, Export, CSV\) \(here without Student, SIS User ID, "
+                                           r"SIS Login ID, Section\), or Moodle's"):
         export(course, roster=roster)
     assert len(rows(course / "grades.csv")) == len(rows(course / "students.csv")) == 2
     assert not (course / "canvas.csv").exists()

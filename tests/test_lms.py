@@ -108,3 +108,33 @@ def test_the_moodle_worksheet_comes_back_with_the_grades_of_fully_graded_student
         ["Participant 2345", "Zoë Ångström", "12.00", "100.00"],  # still to grade by hand: left as it was
         ["Participant 3456", "Ann Roe", "", "100.00"]]
     assert roster.name(roster.rows[1]) == ("Zoë", "Ångström")
+
+
+def test_another_lms_is_one_more_roster_class(tmp_path):
+    """The extension point (grading/rosters/): a Roster subclass, as one more module there would hold, is
+    read and written like Canvas' and Moodle's."""
+    class Blackboard(rosters.Roster):
+        EXPORT = "Blackboard's grade centre download"
+        REQUIRED = ("Username", "Blackboard Total")
+
+        @classmethod
+        def is_student(cls, row):
+            return bool(row["Username"])
+
+        def key(self, row, ids):
+            return row["Username"]
+
+        def name(self, row):
+            return row["First Name"], row["Last Name"]
+
+        def write(self, writer, by_id):
+            writer.writerow(["Username", "Blackboard Total"])
+            for row in self.rows:
+                writer.writerow([row["Username"], self.total(by_id[self.key(row, by_id)])])
+
+    download = tmp_path / "gc.csv"
+    download.write_text("Last Name,First Name,Username,Blackboard Total\nRoe,Ann,aroe,\n")
+    roster = rosters.read(download)
+    assert isinstance(roster, Blackboard) and roster.name(roster.rows[0]) == ("Ann", "Roe")
+    path = rosters.write_import(tmp_path, roster, [dict(student="aroe", total=61.5, max_score=100, status="graded")])
+    assert path.name == "blackboard.csv" and path.read_text().splitlines() == ["Username,Blackboard Total", "aroe,61.5"]
