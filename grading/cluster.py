@@ -80,8 +80,8 @@ def take_slot(slot, jobs):
 
 def serve(address, slot=0):
     """Run a worker of the scheduler at ``address`` in this process until it is stopped (one job at a
-    time, as sandbox user ``slot``); the caller checked what a job needs first."""
-    take_slot(slot, 1)
+    time, on every core, as the sandbox user of ``slot``); the caller checked what a job needs first."""
+    SandboxedKernelManager.uid = SANDBOX_UID + slot
 
     async def run():
         async with Worker(address, nthreads=1, memory_limit=0,
