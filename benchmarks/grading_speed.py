@@ -15,14 +15,18 @@ as fast there as here). ``--ratio-only`` grades one hand-in, sandboxed, and prin
 Wall-clock times: run it on an idle machine.
 """
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -61,11 +65,13 @@ def main(argv=None):
         per_hour = {}
         for way, options in WAYS.items():
             start = time.perf_counter()
-            results = autograde(course, **options)
+            with PeakMemory() as memory:
+                results = autograde(course, **options)
             seconds = time.perf_counter() - start
             assert all(result["score"] == 67 for result in results.values()), results
             per_hour[way] = 3600 * args.hand_ins / seconds
-            print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour")
+            print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour; "
+                  f"memory at most {memory.peak / 2**30:.1f} GiB ({memory.peak / options['jobs'] / 2**30:.1f} GiB a job)")
             if options == WAYS["sandboxed, one at a time"]:
                 print(f"cost ratio: grading a hand-in takes {seconds / args.hand_ins / plain:.2f} times running its "
                       "notebooks")
@@ -75,6 +81,30 @@ def main(argv=None):
     print(f"sandbox overhead: {unconfined / one - 1:+.0%} time per hand-in ({3600 / one - 3600 / unconfined:+.1f} s)")
     hours = 300 / (two / 2 * 16)
     print(f"300 hand-ins on 16 cores with --jobs 16, at {two / 2:.0f} hand-ins per core-hour: {hours * 60:.0f} minutes")
+
+
+class PeakMemory:
+    """The largest resident memory of this process and all its descendants (workers, kernels, evidence
+    processes, sandboxed or not: as root, psutil reads every user's), sampled twice a second."""
+
+    def __enter__(self):
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        me = psutil.Process()
+        while not self._stop.wait(0.5):
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+
+    def __exit__(self, *_):
+        self._stop.set()
+        self._thread.join()
 
 
 def run_notebooks(hand_in, scratch):
