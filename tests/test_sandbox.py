@@ -19,7 +19,7 @@ PROBE = """
 import json, os, resource, socket
 seen = {{"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
         "visible": [p for p in {paths!r} if os.path.exists(p)], "env": sorted(os.environ),
-        "processes": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+        "processes": resource.getrlimit(resource.RLIMIT_NPROC)[0], "niceness": os.nice(0),
         "home": sorted(os.listdir({home!r})) if os.path.isdir({home!r}) else []}}
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=2)
@@ -92,6 +92,7 @@ def test_a_sandboxed_kernel_sees_only_its_submission(tmp_path, listener, synthet
     assert set(seen["home"]) <= {root.relative_to(home).parts[0] for root in python_roots() if home in root.parents}
     assert "KAGGLE_API_TOKEN" not in seen["env"] and "PYTHONPATH" not in seen["env"]
     assert seen["pid"] < 10, "its own PID namespace"
+    assert seen["niceness"] == os.nice(0) + SandboxedKernelManager.limits.niceness, "below the grader's priority"
     assert seen["connected"] is False
     with pytest.raises(TimeoutError):
         listener.accept()

@@ -3,7 +3,8 @@
     python launcher.py SETTINGS_JSON -- COMMAND...
 
 It is started by bubblewrap (see ``grading/sandbox.py``), before any student code, and uses the
-standard library only. In order: it sets the resource limits and the cores the command may use,
+standard library only. In order: it sets the resource limits, a priority below the grader's and
+the cores the command may use,
 copies the read-only submission (if there is one) into the sandbox's private home without the
 configuration files a hand-in could use to run code at start-up, drops to the sandbox user when
 it runs as root, closes the kernel keyring with a seccomp filter, and replaces itself with the
@@ -83,6 +84,7 @@ def start_up_files(folder, names):
 def main(argv):
     settings, command = json.loads(argv[1]), argv[3:]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.nice(settings["niceness"])
     if settings["cpus"]:
         os.sched_setaffinity(0, settings["cpus"])
     for name, limit in LIMITS.items():
