@@ -87,8 +87,7 @@ def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
         repairs = []
         log.warning("%s: no release in %s, so the hand-in is collected unrepaired", student, course)
     ledger.set_repairs(course, student, left_out + repairs + keep_graded(target, release))
-    for path in [target, *target.rglob("*")]:  # whatever the umask: autograde refuses what others may write
-        path.chmod(path.stat().st_mode & ~0o022)
+    unwritable_by_others(target)
     ledger.set_problem(course, student, "collect", None)
     for needed in ("helpers", MODEL[0]):
         if not (target / needed).exists():
@@ -121,6 +120,13 @@ def keep_graded(folder, release):
         if name not in (*released, *NBGRADER_FILES) and not top_notebook:
             dropped.append(name)
     return [f"not graded, left out: {', '.join(sorted(dropped))}"] if dropped else []
+
+
+def unwritable_by_others(folder):
+    """Take group and others' write permission from ``folder`` and all in it, whatever the umask made:
+    autograde refuses what others may write (``ledger.not_gradable``)."""
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o022)
 
 
 def nbgrader_file(path):

@@ -27,6 +27,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 from . import ledger
+from .collect import unwritable_by_others
 from .course import ASSIGNMENT, DEFAULT_SUBMISSION_TIMEOUT, KIT, GradingError, course_api, step_dir, write_config
 from .preprocessors import GradingExecute, close_ahead
 
@@ -63,8 +64,7 @@ def grade_one(job, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMIS
         unit.mkdir()
         with zipfile.ZipFile(io.BytesIO(job["course"])) as packed:
             packed.extractall(unit)  # the instructor's own archive, made by job_for
-        for path in unit.rglob("*"):  # whatever the umask: autograde refuses what others may write
-            path.chmod(path.stat().st_mode & ~0o022)
+        unwritable_by_others(unit)
         write_config(unit)
         api = course_api(unit, timeout, sandbox, private_data, replace={GradingExecute: [GradingExecute, ExecutedCopy]})
         api.config.ExecutedCopy.folder = str(executed)
