@@ -64,6 +64,9 @@ def main(argv=None):
             command.add_argument("--cluster", metavar="ADDRESS",
                                  help="grade on the workers of the Dask scheduler at ADDRESS (tcp://HOST:PORT), "
                                       "started with `python -m grading worker ADDRESS`; --jobs is theirs then")
+            command.add_argument("--wait-for-workers", metavar="SECONDS", type=float, default=30,
+                                 help="with --cluster: how long to wait for the scheduler's first worker "
+                                      "(default: %(default)g)")
             command.add_argument("--private-data", metavar="DIR",
                                  help="your own labelled slices, never given to the class (2d_images/, 2d_masks/): "
                                       "the trained models must also reach test mean IoU 0.85 on them")

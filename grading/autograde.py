@@ -36,7 +36,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     read. Each submission may take ``submission_timeout`` seconds in all; ``sandbox=False``
     (trusted hand-ins only) runs the kernels without bubblewrap, and says so. ``jobs``
     submissions are graded at once, each job's kernels on their own share of the CPU cores; with
-    ``cluster``, a Dask scheduler's address, its workers grade them (``cluster.py``).
+    ``cluster``, a ``cluster.Cluster``, its scheduler's workers grade them.
     ``private_data``: a folder of slices the class never saw, which the trained models are graded on too.
     """
     check_grader(sandbox, private_data)

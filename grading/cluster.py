@@ -2,8 +2,8 @@
 
 Without ``--cluster``, a Dask ``LocalCluster`` of ``--jobs`` worker processes on this machine, each
 with its share of the cores and a sandbox user of its own; with ``--cluster tcp://HOST:PORT``, the
-workers of a Dask scheduler, started with ``python -m grading worker tcp://HOST:PORT`` (``serve``)
-on any machine with the same kit, bubblewrap and the dataset. The instructor's process only submits
+workers of a Dask scheduler (``Cluster``), started with ``python -m grading worker tcp://HOST:PORT``
+(``serve``) on any machine with the same kit, bubblewrap and the dataset. The instructor's process only submits
 jobs and merges results: a worker lost mid-class has its jobs graded again elsewhere (once), and a
 student's crash or timeout is a result like any other, never retried.
 """
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 
 import dask
 from distributed import Client, LocalCluster, Worker, WorkerPlugin
@@ -20,16 +21,24 @@ from .sandbox import SANDBOX_UID, SandboxedKernelManager
 
 log = logging.getLogger(__name__)
 CONNECT_SECONDS = 10  # to reach the scheduler
-WORKERS_SECONDS = 30  # for the scheduler's first worker
 # A worker that dies mid-job hands its jobs to another once; a second death fails the job, naming it.
 SETTINGS = {"distributed.scheduler.allowed-failures": 1, "distributed.worker.memory.target": False,
             "distributed.worker.memory.spill": False, "distributed.worker.memory.pause": False,
             "distributed.worker.memory.terminate": False}
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A Dask scheduler's ``address`` (tcp://HOST:PORT), and how long to wait for its first worker (a
+    batch system may take minutes to start one)."""
+
+    address: str
+    wait_seconds: float = 30
+
+
 @contextlib.contextmanager
 def grading_client(cluster=None, jobs=1):
-    """A Dask client of the scheduler at ``cluster``, or of a LocalCluster of ``jobs`` workers."""
+    """A Dask client of ``cluster``'s scheduler, or of a LocalCluster of ``jobs`` workers."""
     with dask.config.set(SETTINGS), contextlib.ExitStack() as stack:
         if cluster:
             client = stack.enter_context(_connected(cluster))
@@ -43,8 +52,9 @@ def grading_client(cluster=None, jobs=1):
 
 
 @contextlib.contextmanager
-def _connected(address):
-    """A client of the scheduler at ``address`` with at least one worker; GradingError naming the address."""
+def _connected(cluster):
+    """A client of ``cluster``'s scheduler with at least one worker; GradingError naming the address."""
+    address = cluster.address
     try:
         client = Client(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as error:
@@ -52,10 +62,11 @@ def _connected(address):
                            f"`dask scheduler`, then workers with `python -m grading worker {address}`") from None
     try:
         try:
-            client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+            client.wait_for_workers(1, timeout=cluster.wait_seconds)
         except TimeoutError:
-            raise GradingError(f"the Dask scheduler at {address} has no worker after {WORKERS_SECONDS} s: start "
-                               f"them with `python -m grading worker {address}`") from None
+            raise GradingError(f"the Dask scheduler at {address} has no worker after {cluster.wait_seconds:g} s: start "
+                               f"them with `python -m grading worker {address}`, or wait longer with "
+                               "--wait-for-workers SECONDS") from None
         yield client
     finally:
         client.close()

@@ -5,6 +5,7 @@ import traceback
 
 from . import ledger
 from .autograde import autograde, check_grader
+from .cluster import Cluster
 from .collect import REFUSED, BadHandIns, collect, preview
 from .exchange import collect_exchange, release_feedback
 from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
@@ -47,7 +48,8 @@ def run(args, log_file):
     actions = {
         "collect": lambda: collect_reporting(args.submissions, args.course, args.exchange, args.course_id, args.due),
         "autograde": lambda: autograde_recording(args.course, args.student, args.timeout, args.sandbox,
-                                                 args.submission_timeout, args.jobs, args.private_data, args.cluster),
+                                                 args.submission_timeout, args.jobs, args.private_data,
+                                                 args.cluster and Cluster(args.cluster, args.wait_for_workers)),
         "feedback": lambda: feedback(args.course),
         "export": lambda: export(args.course, args.out, args.roster),
     }

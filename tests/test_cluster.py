@@ -114,10 +114,12 @@ def test_a_scheduler_without_workers_says_how_to_start_them(scheduler, released_
     course = tmp_path / "course"
     shutil.copytree(released_course, course)
     shutil.copytree(step_dir(course, "release"), tmp_path / "hand_ins" / "ann")
-    graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--cluster", scheduler)
+    graded = grading("--course", str(course), "grade", str(tmp_path / "hand_ins"), "--cluster", scheduler,
+                     "--wait-for-workers", "2")
     out, err = graded.communicate(timeout=300)
     assert graded.returncode == 1, err[-2000:]
-    assert f"has no worker after 30 s: start them with `python -m grading worker {scheduler}`" in err
+    assert (f"has no worker after 2 s: start them with `python -m grading worker {scheduler}`, or wait longer with "
+            "--wait-for-workers SECONDS") in err
 
 
 def test_ctrl_c_keeps_what_was_graded_and_names_the_rest(released_course, real_dataset, tmp_path):
