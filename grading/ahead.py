@@ -5,7 +5,8 @@ ready, or nearly, when the kernel reaches its cell.
 The evidence is what it was when gathered at the cell (``evidence.py``): each question's process is
 fresh and sandboxed, the inputs are the grader's, drawn at grading time, and a cell question's
 answer is the cell handed in. Only the time moves: a hand-in's evidence processes overlap its
-kernels instead of following them, one process at a time beside the kernel.
+kernels instead of following them, one process at a time beside the kernel, each forked by the
+hand-in's warm parent (``warm.py``) when sandboxed.
 """
 import concurrent.futures
 from pathlib import Path
@@ -15,6 +16,7 @@ import nbformat
 from . import evidence, questions
 from .cell_questions import drawn_inputs
 from .verdicts import requested_names, split_test
+from .warm import WarmParent
 
 
 class EvidenceAhead:
@@ -27,7 +29,8 @@ class EvidenceAhead:
     def __init__(self, source, submission, time_left, environment, sandbox=True, private_data=None):
         self.submission = Path(submission)
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lungkit-evidence")
-        self._gather = dict(submission=self.submission, sandbox=sandbox)
+        self._warm = WarmParent(self.submission, environment()) if sandbox else None
+        self._gather = dict(submission=self.submission, sandbox=sandbox, warm=self._warm)
         self._time_left, self._environment = time_left, environment
         self._futures, self._cells = {}, {}
         self._model = None
@@ -79,6 +82,8 @@ class EvidenceAhead:
     def close(self):
         """Stop gathering: what has not started is dropped; what runs ends within its time."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._warm is not None:
+            self._warm.close()
 
 
 def _answers(path):

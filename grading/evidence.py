@@ -9,7 +9,9 @@
   runs (``sandboxed/export_model.py``), then run on the reference data and inspected by a process
   that runs none of it (``sandboxed/evaluate_model.py``), each in a sandbox of its own.
 
-Everything that comes back is decoded as plain data, within size limits.
+Everything that comes back is decoded as plain data, within size limits. Given ``warm``, the hand-in's
+``warm.WarmParent``, the processes that run student code are forked by it, as fresh and sandboxed,
+without starting TensorFlow again; the evaluator is always a process of its own.
 """
 import functools
 import io
@@ -70,7 +72,7 @@ def reference():
     return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
 
 
-def function_values(probe, names, submission, environment, timeout, sandbox=True):
+def function_values(probe, names, submission, environment, timeout, sandbox=True, warm=None):
     """``{name: value}`` of ``names`` after the function question's ``probe`` ran here, in the grader.
 
     The probe's calls of the student's functions go to a fresh sandboxed process of this question's
@@ -79,7 +81,7 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
     the student's code raised, or when the probe could not go on with what it returned.
     """
     needed = requested_names(probe)  # what the probe reads and does not bind: data, or the student's functions
-    with student_process(submission, environment, timeout, sandbox) as process:
+    with student_process(submission, environment, timeout, sandbox, warm=warm) as process:
         namespace = trusted_namespace()
         namespace.update({name: reference()[name] if name in DATA_NAMES else Remote(process, name, f"your {name}")
                           for name in needed})
@@ -92,10 +94,10 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
     return {name: namespace[name] for name in names if name in namespace}
 
 
-def cell_effect(question, source, inputs, submission, environment, timeout, sandbox=True):
+def cell_effect(question, source, inputs, submission, environment, timeout, sandbox=True, warm=None):
     """What the answer cell ``source`` did to the grader's model, run in ``question``'s setting on
     ``inputs`` by a fresh sandboxed ``run_cell.py``: plain data. Failure when the cell raised."""
-    with student_process(submission, environment, timeout, sandbox, script="run_cell.py") as process:
+    with student_process(submission, environment, timeout, sandbox, script="run_cell.py", warm=warm) as process:
         try:
             return process.request({"setting": question.setting, "source": source, "inputs": encode(inputs)},
                                    f"your {question.cell} cell")
@@ -117,7 +119,7 @@ class ModelEvidence:
     masks: dict = field(default_factory=dict)  # the masks of "moved" and "private"
 
 
-def model_evidence(submission, environment, timeout, sandbox=True, private_data=None):
+def model_evidence(submission, environment, timeout, sandbox=True, private_data=None, warm=None):
     """Export the hand-in's models in one sandbox, evaluate their graphs in another; a ModelEvidence.
 
     The trained model runs on the reference validation and test images, on the test images moved
@@ -125,7 +127,7 @@ def model_evidence(submission, environment, timeout, sandbox=True, private_data=
     ``private_data``, an instructor's folder of slices the class never saw, if given."""
     started = time.monotonic()
     status, out, err = run_script("export_model.py", environment, submission=submission, timeout=timeout,
-                                  sandbox=sandbox)
+                                  sandbox=sandbox, warm=warm)
     evidence = ModelEvidence()
     try:
         if status != 0:

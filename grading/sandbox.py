@@ -157,7 +157,7 @@ def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=No
 
 
 def run_script(script, environment, args=(), submission=None, inputs=None, outputs=None, stdin=b"", timeout=300,
-               sandbox=True):
+               sandbox=True, warm=None):
     """Run ``python -I grading/sandboxed/<script> ARGS``; ``(exit status, stdout bytes, stderr text)``.
 
     It starts in a scratch copy of ``submission`` (if given). ``inputs`` and ``outputs`` are the
@@ -165,11 +165,12 @@ def run_script(script, environment, args=(), submission=None, inputs=None, outpu
     ``/outputs``, and ``args`` naming paths under them are rewritten to match. ``outputs`` only
     for a script that runs no student code. In the sandbox unless ``sandbox=False`` (trusted
     hand-ins only). stdout and stderr go to files, so the sandbox's file-size limit caps them;
-    past ``timeout`` seconds the process is killed and the status is None.
+    past ``timeout`` seconds the process is killed and the status is None. ``warm``: the hand-in's
+    ``warm.WarmParent``, which starts ``script`` instead (no ``args``, ``inputs`` or ``outputs`` then).
     """
     with tempfile.TemporaryDirectory(prefix="lungkit-run-") as scratch, \
             open(Path(scratch) / "out", "w+b") as out, open(Path(scratch) / "err", "w+b") as err:
-        process = start_script(script, environment, scratch, args, submission, inputs, outputs, sandbox,
+        process = start_script(script, environment, scratch, args, submission, inputs, outputs, sandbox, warm,
                                stdin=subprocess.PIPE, stdout=out, stderr=err)
         try:
             process.communicate(stdin, timeout=timeout)
@@ -184,12 +185,15 @@ def run_script(script, environment, args=(), submission=None, inputs=None, outpu
 
 
 def start_script(script, environment, scratch, args=(), submission=None, inputs=None, outputs=None, sandbox=True,
-                 **streams):
-    """Start ``python -I grading/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen.
+                 warm=None, **streams):
+    """Start ``python -I grading/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen (or the
+    WarmChild of ``warm``, when sandboxed).
 
     ``scratch``: a folder of the grader's that outlives the process (the unsandboxed copy of the
     submission goes there); ``streams``: Popen's stdin, stdout and stderr.
     """
+    if warm is not None and sandbox:
+        return warm.start(script, **streams)
     args = [str(arg) for arg in args]
     if not sandbox:
         cwd = Path(scratch) / (Path(submission).name if submission else "work")

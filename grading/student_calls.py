@@ -111,11 +111,11 @@ class Remote:
 
 
 @contextlib.contextmanager
-def student_process(submission, environment, timeout, sandbox=True, script="call_functions.py"):
+def student_process(submission, environment, timeout, sandbox=True, script="call_functions.py", warm=None):
     """A fresh ``script`` (the fixed caller of functions, or ``run_cell.py``) on ``submission``, for
-    ``timeout`` seconds; a StudentProcess."""
+    ``timeout`` seconds, forked by ``warm`` if given; a StudentProcess."""
     with tempfile.TemporaryDirectory(prefix="lungkit-calls-") as scratch, open(Path(scratch) / "err", "w+b") as errors:
-        process = start_script(script, environment, scratch, submission=submission, sandbox=sandbox,
+        process = start_script(script, environment, scratch, submission=submission, sandbox=sandbox, warm=warm,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
         try:
             yield StudentProcess(process, time.monotonic() + timeout, errors)
