@@ -8,7 +8,8 @@ Releases the kit into a temporary course, trains the fast model once, hands in t
 sandboxed one at a time, and sandboxed two at a time (``--jobs 2``). First it executes one
 hand-in's five notebooks once with nbconvert, in the environment the grading kernels get
 (``LUNGKIT_FAST=1 LUNGKIT_GRADING=1``): the cost ratio is grading one hand-in, sandboxed and one at
-a time, against that. Prints the seconds of each way, hand-ins per hour, the ratio, the sandbox's
+a time, against that. Prints the seconds of each way, hand-ins per hour, CPU seconds a hand-in (the
+whole machine's, so that the processes of every user count), the ratio, the sandbox's
 overhead, and a projection for a class of 300 on a 16-core machine (assuming that a core grades
 as fast there as here). ``--ratio-only`` grades one hand-in, sandboxed, and prints the ratio
 (about 3 minutes). Needs ``LUNGKIT_DATA`` and bubblewrap; about 12 minutes on 2 cores.
@@ -59,19 +60,22 @@ def main(argv=None):
             hand_in = scratch / "hand_ins" / f"student{index}"
             shutil.copytree(step_dir(course, "source"), hand_in)
             shutil.copytree(weights, hand_in / "artifacts")
+        busy = busy_cpu_seconds()
         plain = run_notebooks(scratch / "hand_ins" / "student0", scratch / "plain")
-        print(f"running one hand-in's five notebooks once (nbconvert, grading environment): {plain:.0f} s")
+        print(f"running one hand-in's five notebooks once (nbconvert, grading environment): {plain:.0f} s, "
+              f"{busy_cpu_seconds() - busy:.0f} s of CPU")
         collect(scratch / "hand_ins", course)
         per_hour = {}
         for way, options in WAYS.items():
-            start = time.perf_counter()
+            start, busy = time.perf_counter(), busy_cpu_seconds()
             with PeakMemory() as memory:
                 results = autograde(course, **options)
-            seconds = time.perf_counter() - start
+            seconds, busy = time.perf_counter() - start, busy_cpu_seconds() - busy
             assert all(result["score"] == 67 for result in results.values()), results
             per_hour[way] = 3600 * args.hand_ins / seconds
-            print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour; "
-                  f"memory at most {memory.peak / 2**30:.1f} GiB ({memory.peak / options['jobs'] / 2**30:.1f} GiB a job)")
+            print(f"{way}: {args.hand_ins} hand-ins in {seconds:.0f} s, {per_hour[way]:.0f} hand-ins per hour, "
+                  f"{busy / args.hand_ins:.0f} s of CPU a hand-in; memory at most {memory.peak / 2**30:.1f} GiB "
+                  f"({memory.peak / options['jobs'] / 2**30:.1f} GiB a job)")
             if options == WAYS["sandboxed, one at a time"]:
                 print(f"cost ratio: grading a hand-in takes {seconds / args.hand_ins / plain:.2f} times running its "
                       "notebooks")
@@ -81,6 +85,14 @@ def main(argv=None):
     print(f"sandbox overhead: {unconfined / one - 1:+.0%} time per hand-in ({3600 / one - 3600 / unconfined:+.1f} s)")
     hours = 300 / (two / 2 * 16)
     print(f"300 hand-ins on 16 cores with --jobs 16, at {two / 2:.0f} hand-ins per core-hour: {hours * 60:.0f} minutes")
+
+
+def busy_cpu_seconds():
+    """Seconds of CPU the whole machine has spent busy since it started (Linux's /proc/stat): the
+    difference over a run counts every process, sandboxed or not, on an otherwise idle machine."""
+    with open("/proc/stat") as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
 
 
 class PeakMemory:
