@@ -122,6 +122,12 @@ def test_a_scheduler_without_workers_says_how_to_start_them(scheduler, released_
             "--wait-for-workers SECONDS") in err
 
 
+def test_grade_waits_30_s_for_a_first_worker_unless_told_otherwise():
+    shown = " ".join(grading("grade", "--help").communicate(timeout=120)[0].split())
+    assert ("--wait-for-workers SECONDS with --cluster: how long to wait for the scheduler's first worker "
+            "(default: 30)") in shown, shown
+
+
 def test_ctrl_c_keeps_what_was_graded_and_names_the_rest(released_course, real_dataset, tmp_path):
     """Ctrl-C once the first hand-in's line is shown: it stays graded, the others are named as not graded."""
     course = tmp_path / "course"
