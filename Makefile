@@ -16,10 +16,11 @@ run: $(VENV)/installed.stamp
 test: $(VENV)/installed.stamp
 	LUNGKIT_FAST=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
-# The loop after each change, under 5 minutes: every test but those that need the graded class or
-# build a fresh virtual environment (pyproject.toml's markers), and nbval.
+# The loop after each change, under 5 minutes: every test but those that need the graded class, build
+# a fresh virtual environment, start a cluster or grade a hand-in of their own (pyproject.toml's
+# markers), and nbval.
 test-quick: $(VENV)/installed.stamp
-	LUNGKIT_FAST=1 $(BIN)/python -m pytest -m "not graded_class and not fresh_venv and not cluster" tests notebooks --nbval-lax --nbval-current-env
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest -m "not graded_class and not fresh_venv and not cluster and not grades_hand_in" tests notebooks --nbval-lax --nbval-current-env
 
 # The library's tests (the test modules that do not import the grading package) and the fast
 # nbval, without the grading and student-side round trips, e.g. on another Python:

@@ -128,6 +128,7 @@ def test_an_exchange_students_could_rearrange_is_refused_naming_the_fix(exchange
     assert done.returncode == 1 and f"is inside the course folder {course}" in done.stderr
 
 
+@pytest.mark.grades_hand_in
 def test_the_feedback_goes_back_to_the_exchange_named_as_nbgrader_fetches_it(exchange, capfd):
     """Collect, autograde and feedback ann, then release-feedback: her pages are in the exchange under the
     names ``nbgrader fetch_feedback`` looks for; a student who handed in another way is named."""

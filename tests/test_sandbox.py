@@ -129,6 +129,7 @@ def test_without_bubblewrap_grading_says_how_to_install_it(released_course, tmp_
     assert not (course / "submitted").exists(), "refused before anything is collected"
 
 
+@pytest.mark.grades_hand_in
 def test_no_sandbox_grades_and_says_so_in_the_summary_and_the_grades(released_course, real_dataset, tmp_path, capfd):
     course = tmp_path / "course"
     shutil.copytree(released_course, course)

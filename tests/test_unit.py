@@ -22,6 +22,7 @@ def collected(released_course, real_dataset, tmp_path, monkeypatch):
     return course
 
 
+@pytest.mark.grades_hand_in
 def test_grade_one_returns_plain_data_and_merge_alone_writes_the_course(collected):
     gradebook = (collected / "gradebook.db").read_bytes()
     job = job_for(collected, "ann")
