@@ -72,11 +72,15 @@ def outputs(cell):
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
-def test_every_notebook_opens_with_the_colab_cell():
-    for path in sorted((KIT / "notebooks").glob("*.ipynb")):
+def test_every_notebook_opens_with_the_colab_cell_hidden_outside_colab(released_course):
+    """Colab shows the cell as a form (its #@title); JupyterLab and VS Code hide its source."""
+    released = sorted(step_dir(released_course, "release").glob("*.ipynb"))
+    for path in sorted((KIT / "notebooks").glob("*.ipynb")) + released:
         cells = nbformat.read(path, as_version=4).cells
         assert cells[1].source == CELL, f"{path.name}: its Colab cell differs from grading/student/colab_cell.py"
         assert cells[1].metadata.nbgrader.locked
+        assert cells[1].metadata.get("jupyter", {}).get("source_hidden") is True, path
+    assert len(released) == 5
 
 
 def test_the_colab_cell_does_nothing_outside_colab(tmp_path):
