@@ -192,8 +192,9 @@ def start_script(script, environment, scratch, args=(), submission=None, inputs=
     ``scratch``: a folder of the grader's that outlives the process (the unsandboxed copy of the
     submission goes there); ``streams``: Popen's stdin, stdout and stderr.
     """
-    if warm is not None and sandbox:
-        return warm.start(script, **streams)
+    started = warm.start(script, **streams) if warm is not None and sandbox else None
+    if started is not None:
+        return started
     args = [str(arg) for arg in args]
     if not sandbox:
         cwd = Path(scratch) / (Path(submission).name if submission else "work")

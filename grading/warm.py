@@ -8,6 +8,7 @@ the same standard streams, ``wait``, ``kill`` and ``communicate``; killing one e
 whole sandbox, and the next question starts a new parent.
 """
 import json
+import logging
 import os
 import selectors
 import socket
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .sandbox import last_line, start_script
 
+log = logging.getLogger(__name__)
 READY_SECONDS = 120  # for the parent to import TensorFlow
 
 
@@ -29,14 +31,25 @@ class WarmParent:
         self._submission, self._environment = submission, environment
         self._lock = threading.Lock()
         self._process = self._control = self._scratch = None
+        self._failed = False  # the parent could not start once: the questions start cold, as without it
 
     def start(self, script, stdin=None, stdout=None, stderr=None):
-        """A WarmChild running ``script`` on these streams (``subprocess.PIPE`` or an open file)."""
+        """A WarmChild running ``script`` on these streams (``subprocess.PIPE`` or an open file); None
+        when the parent cannot start (a hand-in too large for the sandbox's home, say): the caller then
+        starts the script as a sandbox of its own, which fails or not as it would have."""
         self._lock.acquire()
         try:
             if self._process is None or self._process.poll() is not None:
+                if self._failed:
+                    self._lock.release()
+                    return None
                 self._start_parent()
             return WarmChild(self, script, stdin, stdout, stderr)
+        except OSError as error:
+            log.warning("%s: the question processes start cold (%s)", self._submission, error)
+            self._failed = True
+            self._lock.release()
+            return None
         except BaseException:
             self._lock.release()
             raise

@@ -23,6 +23,9 @@ PLACES = [os.path.join(os.getcwd(), "left.txt"), os.path.join(os.environ["HOME"]
 def add(a, b):
     return a + b
 
+def parent_pid():
+    return os.getppid()
+
 def leave():
     """What one question's process leaves for the next: files everywhere it may write, an unwritable
     folder, its own helpers changed, and a process that outlives it."""
@@ -89,6 +92,7 @@ def ask(hand_in, warm, probe, names):
 def test_each_question_process_starts_as_fresh_as_a_sandbox_of_its_own(warm_hand_in):
     hand_in, warm = warm_hand_in
     pids = ask(hand_in, warm, "pids = leave()", ["pids"])["pids"]
+    assert pids[0] != 1, "forked by the warm parent, not started by bubblewrap (PID 1)"
     assert pids[2] >= 4, "the first process wrote its files: in its folder, helpers/, its home and /tmp"
     seen = ask(hand_in, warm, f"seen = look({[int(pid) for pid in pids]})", ["seen"])["seen"]
     assert seen["parent"], "both processes are children of the same warm parent"
@@ -118,3 +122,18 @@ def test_the_warm_parent_refuses_to_start_outside_a_sandbox(tmp_path):
         done = subprocess.run([sys.executable, "-I", str(SCRIPTS / "warm_parent.py"), str(theirs.fileno())],
                               cwd=tmp_path, pass_fds=[theirs.fileno()], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "runs only in a grading sandbox of its own" in done.stderr
+
+
+def test_a_parent_that_cannot_start_leaves_the_questions_to_start_cold(warm_hand_in, monkeypatch, caplog):
+    """As when a hand-in is too large for the sandbox's home: each question then fails or passes as a
+    sandbox of its own would have it, and the grading log says why."""
+    hand_in, warm = warm_hand_in
+
+    def cannot_start():
+        raise OSError("the grader's warm parent of the question processes did not start (a stand-in)")
+
+    monkeypatch.setattr(warm, "_start_parent", cannot_start)
+    with caplog.at_level("WARNING", logger="grading.warm"):
+        assert ask(hand_in, warm, "total = add(2, 3)", ["total"]) == {"total": 5}
+        assert ask(hand_in, warm, "parent = parent_pid()", ["parent"]) == {"parent": 1}, "bubblewrap's, not a parent's"
+    assert "the question processes start cold" in caplog.text
