@@ -16,6 +16,7 @@ has touched; before each child, every process the last one left is killed and th
 dumpable, so a child cannot trace it or read its memory. It answers each request with
 ``{"exit": STATUS}`` once the child has ended.
 """
+import ctypes
 import importlib
 import json
 import os
@@ -27,9 +28,6 @@ import stat
 import sys
 import time
 import traceback
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from launcher import START_UP  # noqa: E402
 
 PR_SET_DUMPABLE = 4
 SCRIPTS = ("call_functions.py", "run_cell.py", "export_model.py")  # those that run student code
@@ -47,11 +45,11 @@ def in_own_sandbox():
 
 
 def snapshot(folder):
-    """``[(relative path, kind, mode, bytes or link target)]`` of everything under ``folder``."""
+    """``[(relative path, kind, mode, bytes or link target)]`` of everything under ``folder`` (the
+    launcher's copy of the hand-in, start-up files already left out)."""
     entries = []
     for root, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if name not in START_UP]
-        for name in folders + [name for name in files if name not in START_UP]:
+        for name in folders + files:
             path = os.path.join(root, name)
             relative, info = os.path.relpath(path, folder), os.lstat(path)
             if stat.S_ISLNK(info.st_mode):
@@ -147,8 +145,6 @@ def main(argv):
     control = socket.socket(fileno=int(argv[1]))
     if not in_own_sandbox():
         sys.exit("warm_parent.py runs only in a grading sandbox of its own")
-    import ctypes
-
     if ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         sys.exit("warm_parent.py: could not make itself non-dumpable")
     workdir, home = os.getcwd(), os.environ["HOME"]
