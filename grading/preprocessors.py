@@ -16,7 +16,7 @@ from .ahead import EvidenceAhead
 from .errors import GradingError
 from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .leaks import _strings, secret_lines
-from .sandbox import SandboxedKernelManager, submission_of
+from .sandbox import BoundedKernelManager, SandboxedKernelManager, submission_of
 from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
@@ -84,8 +84,7 @@ class GradingExecute(Execute):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if self.sandbox:
-            self.kernel_manager_class = SandboxedKernelManager
+        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else BoundedKernelManager
         self.extra_arguments = [*self.extra_arguments, *KERNEL_ARGUMENTS]
         self._received = collections.Counter()
         self.timeout_func = self._cell_timeout
