@@ -6,16 +6,14 @@ import logging
 import os
 import sys
 import warnings
-from pathlib import Path
 
 from nbgrader.utils import parse_utc
 
+from .course_folder import LOG_FILE, Course
 from .course import COURSE_ID, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
 from . import progress
 from .exchange import hub_exchange
 from .progress import ConsoleHandler
-
-LOG_FILE = "grading.log"  # in the course folder: every message the console does not show
 
 log = logging.getLogger("grading")
 STEPS = {
@@ -90,7 +88,7 @@ def main(argv=None):
     if args.step == "worker":
         return worker(args.address, args.slot)
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
-    log_file = Path(args.course) / LOG_FILE
+    log_file = Course(args.course).log_file
     with quiet(log_file):
         try:
             from .workflow import run  # once the log file is in place: TensorFlow prints as it is imported

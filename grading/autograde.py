@@ -2,18 +2,16 @@
 in its own sandbox, with its tests judged outside it. Each hand-in is a unit of work (``unit.py``),
 graded by a Dask worker (``cluster.py``); this process alone merges the results into the course."""
 import logging
-import os
 import subprocess
 import sys
 import tempfile
 import traceback
 import uuid
-from pathlib import Path
 
 from distributed import as_completed
 
 from . import ledger
-from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, GradingError, step_dir
+from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Course, GradingError
 from .progress import ClassProgress
 from .preprocessors import kernel_environment
 from .cluster import grading_client
@@ -39,12 +37,13 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     ``cluster``, a ``cluster.Cluster``, its scheduler's workers grade them.
     ``private_data``: a folder of slices the class never saw, which the trained models are graded on too.
     """
+    course = Course.of(course)
     check_grader(sandbox, private_data)
     check_test_cells(course)
     if not sandbox:
         log.warning("WARNING: --no-sandbox: student code runs with your rights and can read and change the course")
     if students is None:
-        students = sorted(p.name for p in (Path(course) / "submitted").glob("*") if p.is_dir())
+        students = course.students("submitted")
     if not students:
         raise GradingError(f"nothing to autograde in {course}/submitted: run `python -m grading collect HAND_INS` first")
     students = [student for student in students if not _refused(course, student)]
@@ -84,7 +83,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
 
 def _refused(course, student):
     """Log and record why ``student``'s ``submitted/`` folder is not graded, if it is not; True then."""
-    why = ledger.not_gradable(course, student, step_dir(course, "submitted", student))
+    why = ledger.not_gradable(course, student, course.step("submitted", student))
     if why:
         log.error("%s: not autograded: %s", student, why)
         ledger.set_problem(course, student, "autograde", why)
@@ -135,7 +134,7 @@ def report(student, result, progress):
 
 def check_test_cells(course):
     """Raise GradingError naming what keeps the source test cells from being judged (``questions.unjudgeable``)."""
-    problems = questions.unjudgeable(step_dir(course, "source"))
+    problems = questions.unjudgeable(Course.of(course).step("source"))
     if problems:
         raise GradingError("test cells the autograder cannot judge; fix them in notebooks/ and release again:\n"
                            + "\n".join(problems))
@@ -143,10 +142,9 @@ def check_test_cells(course):
 
 def check_grader(sandbox=True, private_data=None):
     """What every hand-in needs of the grader: GradingError naming what is missing, so that nothing is
-    graded without it (``private_data`` too, if given). The dataset's folder goes to ``LUNGKIT_DATA``,
-    where the kernels find it."""
+    graded without it (``private_data`` too, if given)."""
     check_isolation()
-    os.environ["LUNGKIT_DATA"] = str(grader_dataset())
+    grader_dataset()
     if sandbox:
         try:
             check_sandbox(kernel_environment())

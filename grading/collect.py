@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from . import ledger, lms
-from .course import DEFAULT_COURSE, GradingError, step_dir
+from .course import DEFAULT_COURSE, Course, GradingError
 from .repair import plan, repair
 from .unpack import copy_folder, extract_zip, is_debris
 
@@ -71,7 +71,7 @@ def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
     ``student``: the student id, when the hand-in's name is not it (an exchange's submission); ``notes``:
     lines to list with its repairs."""
     named = None if student else lms.parse(Path(entry).name)
-    target = step_dir(course, "submitted", student or student_id(entry))
+    target = Course.of(course).step("submitted", student or student_id(entry))
     ledger.set_late(course, target.parent.name, f"late ({named.lms})" if named and named.late else None)
     with unpacked(entry, older, student) as (student, handed_in, left_out):
         left_out[:0] = notes
@@ -80,7 +80,7 @@ def collect_one(entry, course=DEFAULT_COURSE, older=(), student=None, notes=()):
         shutil.copytree(handed_in, target)
     for note in left_out:
         log.warning("%s: %s", student, note)
-    release = step_dir(course, "release")
+    release = Course.of(course).step("release")
     if release.is_dir():
         repairs = repair(target, release)
     else:
@@ -148,7 +148,7 @@ def preview(submissions, course=DEFAULT_COURSE):
 
     A hand-in that cannot be collected maps to ``["not collected: why"]`` (``REFUSED``).
     """
-    release = step_dir(course, "release")
+    release = Course.of(course).step("release")
     if not release.is_dir():
         raise GradingError(f"no release in {course}: run `python -m grading release` first")
     found = {}

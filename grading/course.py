@@ -1,8 +1,7 @@
-"""The nbgrader course folder: where things live, its settings, and the API that works on it.
+"""The nbgrader course folder's settings, and the API that works on it (its paths: ``course_folder.Course``).
 
-The settings are written to ``nbgrader_config.py`` in the course folder, so that plain
-``nbgrader`` commands and the formgrader run there use them too; ``course_api`` loads
-that same file.
+The settings are written to ``nbgrader_config.py`` in the course folder, so that plain ``nbgrader``
+commands and the formgrader run there use them too; ``course_api`` loads that same file.
 """
 import functools
 import os
@@ -17,12 +16,12 @@ from nbgrader.preprocessors import Execute, GetGrades
 from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config, PyFileConfigLoader
 
+from .course_folder import ASSIGNMENT, CONFIG_FILE, Course
 from .errors import GradingError  # noqa: F401 (the steps import it from here)
 from .inert import InertNotebook, markdown_to_html
 from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
 
 KIT = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "lung_segmentation"
 COURSE_ID = "lung_segmentation_course"  # nbgrader's course_id, in the exchange's paths
 DEFAULT_COURSE = KIT / "grading" / "course"
 # Generous for a CPU: the slowest cell of the kit trains the fast U-Net.
@@ -31,7 +30,6 @@ DEFAULT_TIMEOUT = 300
 # this, its remaining cells fail.
 DEFAULT_SUBMISSION_TIMEOUT = 900
 
-CONFIG_FILE = "nbgrader_config.py"
 CONFIG_TEMPLATE = f'''"""nbgrader settings of this course folder, written by `python -m grading release`."""
 import sys
 
@@ -60,7 +58,7 @@ def configure(c, config_file):
     ) + [InertNotebook]
     c.HTMLExporter.filters = {"markdown2html": markdown_to_html}
     # Students hand in their own helpers: nbgrader must not replace them with the instructor's.
-    source = course / "source" / ASSIGNMENT
+    source = Course(course).step("source")
     files = [p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
     c.Autograde.exclude_overwriting = {ASSIGNMENT: sorted(files)}
     # What the kit adds after nbgrader's steps, so that the formgrader's buttons do it too.
@@ -109,7 +107,7 @@ def write_config(course):
     set-group-id folder (the instructors' group shares it)."""
     shared = Path(course).stat().st_mode & stat.S_ISGID
     Path(course).chmod(0o2770 if shared else 0o700)
-    (Path(course) / CONFIG_FILE).write_text(CONFIG_TEMPLATE)
+    Course.of(course).config_file.write_text(CONFIG_TEMPLATE)
 
 
 def course_api(course, timeout=None, sandbox=True, private_data=None, replace=None):
@@ -123,7 +121,7 @@ def course_api(course, timeout=None, sandbox=True, private_data=None, replace=No
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
-    config_file = Path(course).resolve() / CONFIG_FILE
+    config_file = Course.of(course).config_file
     if not config_file.is_file():
         raise GradingError(f"{config_file} not found: run `python -m grading release` first")
     config = hub_config()  # as nbgrader's own commands load it: the hub's settings, the course folder's over them
@@ -153,5 +151,5 @@ def succeeded(result, what):
 
 
 def step_dir(course, step, student="."):
-    """``<course>/<step>/<student>/lung_segmentation``, nbgrader's layout (student "." for source/release)."""
-    return (Path(course) / step / student / ASSIGNMENT).resolve()
+    """``Course.step`` of the course folder ``course``."""
+    return Course.of(course).step(step, student)

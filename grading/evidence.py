@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradingError
-from .kit_helpers import kit_helpers
+from .kit_helpers import grader_dataset, kit_helpers
 from .perturb import perturbed
 from .sandbox import last_line, run_script
 from .sandboxed.plain_data import encode
@@ -39,16 +39,6 @@ MODELS = ("untrained", "trained")
 GRAPHS = ("inference.pb", "training.pb")
 NOT_EXPORTED = {"untrained": "U_Net(base_filters=8) of your helpers/ could not be built and exported",
                 "trained": "no trained model: artifacts/ could not be loaded with your helpers/"}
-
-
-def grader_dataset():
-    """The grader's verified copy of the dataset; GradingError saying how to get it when there is none."""
-    dataset = kit_helpers("dataset")
-    try:
-        return dataset.find_dataset(download=False)
-    except dataset.DatasetError as error:
-        raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
-                           ) from None
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from nbgrader.utils import parse_utc
 
 from . import ledger
 from .collect import NBGRADER_FILES, BadHandIns, collect_one, nbgrader_file
-from .course import ASSIGNMENT, COURSE_ID, GradingError, course_api, hub_config, step_dir
+from .course import ASSIGNMENT, COURSE_ID, Course, GradingError, course_api, hub_config
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def collect_exchange(root, course_id, course, due=None):
             problems.append(str(error))
             ledger.set_problem(course, submission.student, "collect", str(error).removeprefix(f"{submission.folder}: "))
             continue
-        target = step_dir(course, "submitted", submission.student)
+        target = Course.of(course).step("submitted", submission.student)
         for name in NBGRADER_FILES:
             (target / name).write_text(nbgrader_file(submission.folder / name))
             (target / name).chmod(0o644)
@@ -176,8 +176,9 @@ def release_feedback(course, root, course_id):
     config.CourseDirectory.course_id = course_id
     api = NbGraderAPI(config=config)
     released = []
-    for folder in sorted((Path(course) / "feedback").glob(f"*/{ASSIGNMENT}")):
-        student = folder.parent.name
+    course = Course.of(course)
+    for student in course.students("feedback"):
+        folder = course.step("feedback", student)
         if not all(nbgrader_file(folder / name) for name in NBGRADER_FILES):
             log.warning("%s: not submitted through the exchange, so its feedback is not released there: hand it "
                         "back another way", student)

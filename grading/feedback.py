@@ -6,11 +6,10 @@ import logging
 import re
 import shutil
 import traceback
-from pathlib import Path
 
 from . import ledger
 from .collect import NBGRADER_FILES, nbgrader_file
-from .course import ASSIGNMENT, DEFAULT_COURSE, course_api, gradebook, step_dir
+from .course import ASSIGNMENT, DEFAULT_COURSE, Course, course_api, gradebook
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,9 @@ def feedback(course=DEFAULT_COURSE):
     it does for the formgrader's *Generate Feedback* button. A student whose feedback nbgrader cannot
     write, or that had to be deleted, is named and recorded in the course's ledger; the others get theirs.
     """
+    course = Course.of(course)
     api = course_api(course)
-    students = sorted(p.parent.name for p in (Path(course) / "autograded").glob(f"*/{ASSIGNMENT}") if p.is_dir())
+    students = course.students("autograded")
     for student in students:
         try:
             result = api.generate_feedback(ASSIGNMENT, student)
@@ -37,10 +37,9 @@ def feedback(course=DEFAULT_COURSE):
             log.debug("%s: feedback failed:\n%s", student, traceback.format_exc())
             ledger.set_problem(course, student, "feedback",
                                f"{type(error).__name__}: {error} (the traceback is in the grading log)")
-        for problem in ledger.problems(course, student):
-            if problem.startswith("feedback: "):
-                log.error("%s: no %s", student, problem)
-    files = sorted((Path(course) / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+        for why in ledger.problems(course, student, ("feedback",)).values():
+            log.error("%s: no feedback: %s", student, why)
+    files = sorted(page for student in course.students("feedback") for page in course.step("feedback", student).glob("*.html"))
     log.info("feedback: %d HTML files in %s/feedback, no hidden test in them", len(files), course)
     return files
 
@@ -53,10 +52,11 @@ def finish_feedback(course, student):
     The course settings remove hidden tests and their tracebacks (``ClearHiddenTestsInFeedback``);
     this checks that none is left. nbgrader calls it after writing the pages (``course.configure``).
     """
-    folder = step_dir(course, "feedback", student)
+    course = Course.of(course)
+    folder = course.step("feedback", student)
     try:
         _keep_pages_only(folder)
-        leaks = find_leaks(folder, secret_lines(step_dir(course, "source"), kinds=("hidden tests",)),
+        leaks = find_leaks(folder, secret_lines(course.step("source"), kinds=("hidden tests",)),
                            markers=HIDDEN_TESTS)
         if leaks:
             shutil.rmtree(folder)

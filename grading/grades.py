@@ -7,13 +7,14 @@ from pathlib import Path
 import nbformat
 
 from . import ledger, rosters
-from .course import ASSIGNMENT, DEFAULT_COURSE, gradebook, step_dir
+from .course import ASSIGNMENT, DEFAULT_COURSE, Course, gradebook
 
 log = logging.getLogger(__name__)
 COLUMNS = ("student", "notebook", "question", "score", "max_score", "needs_manual_grade", "status")
 STUDENT_COLUMNS = ("student", "autograded", "manual", "total", "max_score", "to_grade_by_hand", "repairs", "late",
                    "status")
 STOPPING = ("collect", "autograde")  # a problem in these steps means the grades are not the hand-in's
+LATER_STEPS = ("feedback", "export")  # a problem there leaves the grades as they are
 
 
 def export(course=DEFAULT_COURSE, out=None, roster=None):
@@ -24,7 +25,8 @@ def export(course=DEFAULT_COURSE, out=None, roster=None):
     student who could not be graded gets a row whose ``status`` says why; so does a roster student
     without a hand-in. Every file is written whatever the problems; they are logged as errors.
     """
-    out = Path(out or Path(course) / "grades.csv")
+    course = Course.of(course)
+    out = Path(out or course.grades_file)
     questions = _questions(course)
     rows = _question_rows(course)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +52,7 @@ def _questions(course):
     """``{(notebook, grade_id): True for an answer graded by hand, False for an autograded test}`` of the source."""
     return {
         (path.stem, cell.metadata.nbgrader.grade_id): bool(cell.metadata.nbgrader.get("solution"))
-        for path in sorted(step_dir(course, "source").glob("*.ipynb"))
+        for path in sorted(Course.of(course).step("source").glob("*.ipynb"))
         for cell in nbformat.read(path, as_version=4).cells
         if cell.metadata.get("nbgrader", {}).get("grade")
     }
@@ -66,7 +68,7 @@ def _question_rows(course):
             for notebook in submission.notebooks
             for grade in notebook.grades
         ]
-    handed_in = set(ledger.load(course)) | {p.parent.name for p in (Path(course) / "submitted").glob(f"*/{ASSIGNMENT}")}
+    handed_in = set(ledger.load(course)) | set(Course.of(course).students("submitted"))
     missing = handed_in - {row["student"] for row in graded}
     rows = graded + [dict(student=student, notebook="", question="", score="", max_score="", needs_manual_grade="")
                      for student in missing]
@@ -77,10 +79,10 @@ def _question_rows(course):
 
 def _status(course, student, by_hand, graded=True):
     """``graded``, ``to grade by hand`` or ``not graded: why``."""
-    stopped = [problem for problem in ledger.problems(course, student) if problem.startswith(STOPPING)]
+    stopped = ledger.lines(ledger.problems(course, student, STOPPING))
     if stopped or not graded:
         return "not graded: " + ("; ".join(stopped) or "not autograded yet (run python -m grading autograde)")
-    unsandboxed = [problem for problem in ledger.problems(course, student) if problem.startswith("sandbox")]
+    unsandboxed = ledger.lines(ledger.problems(course, student, ("sandbox",)))
     return "; ".join(["to grade by hand" if by_hand else "graded", *unsandboxed])
 
 
@@ -94,7 +96,7 @@ def _student_rows(course, rows, questions):
         points = {kind: sum(row["score"] for row in mine if questions.get((row["notebook"], row["question"])) == kind)
                   for kind in (False, True)}
         status = _status(course, student, bool(pending), bool(mine))
-        problems = [p for p in ledger.problems(course, student) if not p.startswith((*STOPPING, "sandbox"))]
+        problems = ledger.lines(ledger.problems(course, student, LATER_STEPS))
         summary.append(dict(
             student=student, autograded=points[False], manual=points[True], total=points[False] + points[True],
             max_score=sum(row["max_score"] for row in mine), to_grade_by_hand=" ".join(pending),

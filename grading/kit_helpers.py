@@ -1,11 +1,14 @@
 """The kit's own ``helpers/``, with its solutions, for the grader's references: loaded from the kit's
 files under a package name of the grader's, ``lungkit_reference``, so that a hand-in's ``helpers``
 can never stand in for it, whatever ``sys.path`` holds. The grader imports the kit's library only
-through here (``tests/test_kit_helpers.py`` pins it)."""
+through here (``tests/test_kit_helpers.py`` pins it), and finds its copy of the dataset with it."""
+import functools
 import importlib
 import importlib.util
 import sys
 from pathlib import Path
+
+from .errors import GradingError
 
 PACKAGE = "lungkit_reference"
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
@@ -20,3 +23,23 @@ def kit_helpers(module):
         sys.modules[PACKAGE] = package
         spec.loader.exec_module(package)
     return importlib.import_module(f"{PACKAGE}.{module}")
+
+
+@functools.cache
+def grader_dataset():
+    """The grader's verified copy of the dataset (``$LUNGKIT_DATA``, else where the kit keeps it), checked
+    once per process; GradingError saying how to get it when there is none."""
+    dataset = kit_helpers("dataset")
+    try:
+        return dataset.find_dataset(download=False)
+    except dataset.DatasetError as error:
+        raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
+                           ) from None
+
+
+def dataset_or_none():
+    """``grader_dataset()``, or None where there is none (checks and kernels outside a grading run)."""
+    try:
+        return grader_dataset()
+    except GradingError:
+        return None

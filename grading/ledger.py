@@ -7,13 +7,14 @@ import json
 import stat
 from pathlib import Path
 
-FILE = "hand_ins.json"
+from .course_folder import Course
+
 STEPS = ("collect", "autograde", "sandbox", "feedback", "export")  # "sandbox": graded without it
 
 
 def load(course):
     """The ledger of the course folder ``course`` (empty before the first collect)."""
-    path = Path(course) / FILE
+    path = Course.of(course).ledger_file
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -62,17 +63,22 @@ def late(course, student):
     return load(course).get(student, {}).get("late")
 
 
-def problems(course, student):
-    """``step: why`` lines for each step that could not process ``student``'s hand-in, in step order."""
+def problems(course, student, steps=STEPS):
+    """``{step: why}`` for each of ``steps`` that could not process ``student``'s hand-in, in step order."""
     found = load(course).get(student, {}).get("problems", {})
-    return [f"{step}: {found[step]}" for step in STEPS if step in found]
+    return {step: found[step] for step in STEPS if step in steps and step in found}
+
+
+def lines(problems):
+    """``problems`` (``{step: why}``) as ``step: why`` lines, for a message."""
+    return [f"{step}: {why}" for step, why in problems.items()]
 
 
 def _update(course, student, change):
     ledger = load(course)
     entry = ledger.setdefault(student, {"repairs": [], "problems": {}})
     change(entry)
-    path = Path(course) / FILE
+    path = Course.of(course).ledger_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.with_suffix(".tmp").write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
     path.with_suffix(".tmp").replace(path)

@@ -4,7 +4,6 @@ import collections
 import os
 import secrets
 import time
-from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
@@ -15,8 +14,10 @@ from . import evidence, ledger, questions
 from .ahead import EvidenceAhead
 from .errors import GradingError
 from .inert import MAX_CELL_OUTPUT, RECEIVED
+from .kit_helpers import dataset_or_none
 from .leaks import _strings, secret_lines
-from .sandbox import BoundedKernelManager, SandboxedKernelManager, submission_of
+from .course_folder import Course
+from .sandbox import BoundedKernelManager, SandboxedKernelManager
 from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
@@ -38,12 +39,13 @@ MAX_RECEIVED = 2 * MAX_CELL_OUTPUT
 
 
 def kernel_environment():
-    """The grading kernel's environment: this process's, scrubbed, in grading mode.
-
-    ``LUNGKIT_DATA`` passes through, so the notebooks find the dataset; in the sandbox only
-    the variables that ``sandbox.PASSED_ON`` names reach the kernel.
+    """The grading kernel's environment: this process's, scrubbed, in grading mode, with ``LUNGKIT_DATA``
+    naming the grader's dataset, so the notebooks find it; in the sandbox only the variables that
+    ``sandbox.PASSED_ON`` names reach the kernel.
     """
-    return {**{k: v for k, v in os.environ.items() if k not in SCRUBBED}, **GRADING_ENV}
+    data = dataset_or_none()
+    return {**{k: v for k, v in os.environ.items() if k not in SCRUBBED}, **GRADING_ENV,
+            **({"LUNGKIT_DATA": str(data)} if data else {})}
 
 
 def close_ahead():
@@ -90,11 +92,12 @@ class GradingExecute(Execute):
         self.timeout_func = self._cell_timeout
 
     def preprocess(self, nb, resources, km=None):
-        source = Path(resources["metadata"]["path"]).resolve().parents[2] / "source" / resources["nbgrader"]["assignment"]
+        course, _, student = Course.holding(resources["metadata"]["path"])
+        source = course.step("source")
         self._hidden = secret_lines(source, kinds=("hidden tests",)) if source.is_dir() else set()
         self._verdicts = {}
-        self._submission = submission_of(resources["metadata"]["path"])
-        why = ledger.not_gradable(self._submission.parents[2], resources["nbgrader"]["student"], self._submission)
+        self._submission = course.step("submitted", student)
+        why = ledger.not_gradable(course, student, self._submission)
         if why:  # the formgrader's Autograde button, on a folder the kit did not collect
             raise GradingError(f"{self._submission}: not autograded: {why}")
         if GradingExecute.ahead is None or GradingExecute.ahead.submission != self._submission:

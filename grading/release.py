@@ -11,7 +11,7 @@ import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
-from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, GradingError, course_api, succeeded, step_dir, write_config
+from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, Course, GradingError, course_api, succeeded, write_config
 from . import questions
 from .kit_helpers import kit_helpers
 from .leaks import describe, find_leaks, secret_lines
@@ -33,19 +33,20 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     fails or when the release held a solution or hidden-test line (it is then deleted).
     """
     build_source(course, notebooks, helpers)
-    problems = questions.unjudgeable(step_dir(course, "source"))
+    course = Course.of(course)
+    problems = questions.unjudgeable(course.step("source"))
     if problems:
         raise GradingError("not released: test cells and grading/questions.py disagree; fix them, then release "
                            "again:\n" + "\n".join(problems))
     write_config(course)
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")
-    released = step_dir(course, "release")
-    if not (Path(course) / f"{ASSIGNMENT}.zip").is_file():
+    released = course.step("release")
+    if not course.archive.is_file():
         raise GradingError(f"no release in {released}: it gave answers away or could not be finished (named "
                            "above), so it was deleted")
     log.info("released %s: %d notebooks, helpers/, README, requirements, check and hand-in scripts, no solution "
-             "or hidden test in them; hand out %s.zip", released, len(list(released.glob("*.ipynb"))),
-             Path(course) / ASSIGNMENT)
+             "or hidden test in them; hand out %s", released, len(list(released.glob("*.ipynb"))),
+             course.archive)
     return released
 
 
@@ -56,8 +57,8 @@ def finish_release(course):
 
     nbgrader runs it after generate_assignment (``course.configure``), and ignores what it raises.
     """
-    released = step_dir(course, "release")
-    archive = Path(course) / f"{ASSIGNMENT}.zip"
+    course = Course.of(course)
+    released, archive = course.step("release"), course.archive
     archive.unlink(missing_ok=True)
     try:
         strip_solutions(released / "helpers")
@@ -106,14 +107,15 @@ def student_readme(benchmark=BENCHMARK):
 
 def check_release(course):
     """Raise GradingError if the release holds a solution or hidden-test line, or a marker."""
-    leaks = find_leaks(step_dir(course, "release"), secret_lines(step_dir(course, "source")))
+    course = Course.of(course)
+    leaks = find_leaks(course.step("release"), secret_lines(course.step("source")))
     if leaks:
         raise GradingError("the release gives answers away; do not hand it out:\n" + describe(leaks))
 
 
 def build_source(course, notebooks, helpers):
     """Copy the notebooks and the helpers package into the course's ``source/lung_segmentation``."""
-    source = step_dir(course, "source")
+    source = Course.of(course).step("source")
     found = sorted(Path(notebooks).glob("*.ipynb"))
     if not found:
         raise GradingError(f"no notebooks in {notebooks}: nothing to release")

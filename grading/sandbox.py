@@ -22,6 +22,8 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 
+from .course_folder import Course
+
 SCRIPTS = Path(__file__).with_name("sandboxed")  # what runs inside the sandbox, read-only there
 SCRIPTS_IN_SANDBOX = "/opt/lungkit"
 INPUTS, OUTPUTS = "/inputs", "/outputs"
@@ -225,8 +227,8 @@ def submission_of(autograded):
     """The collected submission (``COURSE/submitted/<student>/<assignment>``) of the folder nbgrader
     autogrades it in (``COURSE/autograded/<student>/<assignment>``): what the student handed in,
     never the autograded notebooks, which hold the hidden tests."""
-    autograded = Path(autograded).resolve()
-    return autograded.parents[2] / "submitted" / autograded.parent.name / autograded.name
+    course, _, student = Course.holding(autograded)
+    return course.step("submitted", student)
 
 
 class BoundedKernelManager(AsyncKernelManager):

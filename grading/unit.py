@@ -28,25 +28,23 @@ from traitlets import Bool, Unicode
 
 from . import ledger
 from .collect import unwritable_by_others
-from .course import ASSIGNMENT, DEFAULT_SUBMISSION_TIMEOUT, KIT, GradingError, course_api, step_dir, write_config
+from .course import ASSIGNMENT, DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
 from .preprocessors import GradingExecute, close_ahead
-
-GRADEBOOK = "gradebook.db"
-
 
 def job_for(course, student):
     """The plain data ``grade_one`` needs to grade ``student``'s collected hand-in of ``course``."""
-    course, buffer = Path(course), io.BytesIO()
+    course, buffer = Course.of(course), io.BytesIO()
+    gradebook = course.gradebook_file
     with tempfile.TemporaryDirectory(prefix="lungkit-job-") as scratch, \
             zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as packed:
-        with sqlite3.connect(course / GRADEBOOK) as live, sqlite3.connect(Path(scratch) / GRADEBOOK) as copy:
+        with sqlite3.connect(gradebook) as live, sqlite3.connect(Path(scratch) / gradebook.name) as copy:
             live.backup(copy)  # consistent while this process merges other students' grades
-        packed.write(Path(scratch) / GRADEBOOK, GRADEBOOK)
-        packed.writestr(ledger.FILE, json.dumps({student: ledger.load(course).get(student, {})}))
-        for folder in (course / "source", step_dir(course, "submitted", student)):
+        packed.write(Path(scratch) / gradebook.name, gradebook.name)
+        packed.writestr(course.ledger_file.name, json.dumps({student: ledger.load(course).get(student, {})}))
+        for folder in (course.step("source"), course.step("submitted", student)):
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not path.is_symlink():
-                    packed.write(path, path.relative_to(course).as_posix())
+                    packed.write(path, path.relative_to(course.root).as_posix())
     return {"student": student, "kit": kit_version(), "course": buffer.getvalue()}
 
 

@@ -14,11 +14,12 @@ import ast
 import base64
 import builtins
 import math
-import os
 import re
 from pathlib import Path
 
 import numpy as np
+
+from .kit_helpers import dataset_or_none
 
 CHECKS_MARKER = "# Checks"
 REPORT_MIME = "application/vnd.lungkit.report+json"
@@ -158,8 +159,7 @@ def _array(value, name):
 
 def trusted_namespace():
     """What checks may use besides the reported values: NumPy, math, and the dataset folder."""
-    data = os.environ.get("LUNGKIT_DATA")
-    return {"np": np, "math": math, "DATA": Path(data) if data else None}
+    return {"np": np, "math": math, "DATA": dataset_or_none()}
 
 
 def run_checks(checks, values, where="checks"):

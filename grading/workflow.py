@@ -15,6 +15,7 @@ from .release import release
 
 log = logging.getLogger("grading")
 UNSANDBOXED = "WARNING: graded with --no-sandbox: its code ran with the grader's rights"
+TROUBLES = tuple(step for step in ledger.STEPS if step != "sandbox")  # what the summary lists as problems
 
 
 def run(args, log_file):
@@ -93,9 +94,8 @@ def summarize(course, log_file):
     """Log each hand-in's repairs and problems, and the files to read; 1 if a hand-in had a problem."""
     entries = ledger.load(course)
     repaired = {student: entry["repairs"] for student, entry in entries.items() if entry["repairs"]}
-    problems = {student: ledger.problems(course, student) for student in entries}
-    unsandboxed = sorted(student for student, found in problems.items() if any(p.startswith("sandbox:") for p in found))
-    troubled = {student: [p for p in found if not p.startswith("sandbox:")] for student, found in problems.items()}
+    unsandboxed = sorted(student for student in entries if ledger.problems(course, student, ("sandbox",)))
+    troubled = {student: ledger.lines(ledger.problems(course, student, TROUBLES)) for student in entries}
     troubled = {student: found for student, found in troubled.items() if found}
     log.info("summary: %d hand-in(s), %d repaired, %d with a problem", len(entries), len(repaired), len(troubled))
     for student, repairs in repaired.items():

@@ -162,4 +162,4 @@ def test_a_refusal_says_what_the_hand_in_holds_and_repair_counts_it(course, tmp_
         collect(tmp_path / "hand_ins", course)
     assert error.value.students == ["Zoe", "alice"]
     assert f"{tmp_path / 'hand_ins' / 'Zoë'}: its student id Zoe is also that of Zoe; rename one of them" in str(error.value)
-    assert ledger.problems(course, "Zoe") == [] and ledger.problems(course, "Zoë") != []
+    assert ledger.problems(course, "Zoe") == {} and ledger.problems(course, "Zoë") != {}

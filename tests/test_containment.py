@@ -39,8 +39,8 @@ def test_collect_goes_on_past_any_error(course, tmp_path, monkeypatch, caplog):
     with caplog.at_level(logging.DEBUG, logger="grading"), pytest.raises(BadHandIns) as raised:
         collect(tmp_path / "hand_ins", course)
     assert raised.value.students == ["alice"]
-    assert ledger.problems(course, "bob") == [
-        "collect: RuntimeError: something nobody foresaw (the traceback is in the grading log)"]
+    assert ledger.problems(course, "bob") == {
+        "collect": "RuntimeError: something nobody foresaw (the traceback is in the grading log)"}
     assert "Traceback" in caplog.text and "something nobody foresaw" in caplog.text
 
 

@@ -9,7 +9,7 @@ from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from grading import ledger
 from grading.collect import BadHandIns, collect, preview
-from grading.course import ASSIGNMENT, step_dir
+from grading.course import ASSIGNMENT, Course, step_dir
 from grading.repair import plan, repair
 from tests.hand_in_damage import DAMAGES, LOST_ANSWERS, write_damaged_hand_ins, zip_of_zips
 from tests.test_grading import tree_digest
@@ -125,16 +125,17 @@ def test_a_zip_of_zips_is_collected_and_a_bad_hand_in_recorded(released_course, 
         collect(tmp_path / "hand_ins", course)
     assert error.value.students == ["alice"]
     assert tree_digest(step_dir(course, "submitted", "alice")) == tree_digest(step_dir(course, "release"), graded_only=True)
-    assert ledger.problems(course, "bob") == ["collect: not a readable zip archive (File is not a zip file); ask for it again"]
+    assert ledger.problems(course, "bob") == {"collect": "not a readable zip archive (File is not a zip file); ask for it again"}
 
 
 def test_preview_lists_the_repairs_and_changes_nothing(collected, tmp_path):
     course, hand_ins, before = collected
     fresh = tmp_path / "course"
-    shutil.copytree(course, fresh, ignore=shutil.ignore_patterns("submitted", ledger.FILE))
+    ledger_file = Course(fresh).ledger_file
+    shutil.copytree(course, fresh, ignore=shutil.ignore_patterns("submitted", ledger_file.name))
     expected = {student: entry["repairs"] for student, entry in ledger.load(course).items()}
     assert preview(hand_ins, fresh) == expected
-    assert not (fresh / "submitted").exists() and not (fresh / ledger.FILE).exists()
+    assert not (fresh / "submitted").exists() and not ledger_file.exists()
     assert tree_digest(hand_ins) == before
 
 
