@@ -56,10 +56,11 @@ def rows(grades_csv, students):
         return [row for row in csv.DictReader(stream) if row["student"] in students]
 
 
-def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler, graded_class, released_course,
-                                                                      tmp_path):
+def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler, class_grading, released_course,
+                                                                      tmp_path, request):
     """Three hand-ins of the graded class (the solution, the blank release, wrong answers) through two
-    workers, one killed mid-class: grades.csv holds the same rows as the class graded on one machine."""
+    workers, one killed mid-class: grades.csv holds the same rows as the class graded on one machine (it
+    runs while the class is graded, and waits for it at the end)."""
     from tests.conftest import require_tool
 
     require_tool("bwrap", "bubblewrap", "the workers grade in the sandbox")
@@ -67,7 +68,7 @@ def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler,
     shutil.copytree(released_course, course)
     hand_ins.mkdir()
     for name in STUDENTS:
-        source = graded_class.hand_ins / name
+        source = class_grading.hand_ins / name
         shutil.copytree(source, hand_ins / name) if source.is_dir() else shutil.copy(f"{source}.zip", hand_ins)
     workers = [grading("worker", scheduler, "--slot", str(slot)) for slot in (0, 1)]
     try:
@@ -83,6 +84,7 @@ def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler,
     assert graded.returncode == 0, err[-3000:]
     for student in STUDENTS:
         assert len([line for line in console if re.match(rf"{student}: [\d.]+ of 100 points in ", line)]) == 1, console
+    graded_class = request.getfixturevalue("graded_class")
     assert rows(course / "grades.csv", STUDENTS) == rows(graded_class.course / "grades.csv", STUDENTS)
 
 
