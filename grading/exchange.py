@@ -23,7 +23,8 @@ from nbgrader.utils import parse_utc
 
 from . import ledger
 from .collect import NBGRADER_FILES, BadHandIns, collect_one, nbgrader_file
-from .course import ASSIGNMENT, COURSE_ID, Course, GradingError, course_api, hub_config
+from .course import COURSE_ID, Course, GradingError, course_api, hub_config
+from .course_folder import ASSIGNMENT
 
 log = logging.getLogger(__name__)
 

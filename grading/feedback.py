@@ -9,7 +9,8 @@ import traceback
 
 from . import ledger
 from .collect import NBGRADER_FILES, nbgrader_file
-from .course import ASSIGNMENT, DEFAULT_COURSE, Course, course_api, gradebook
+from .course import DEFAULT_COURSE, Course, course_api, gradebook
+from .course_folder import ASSIGNMENT
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def finish_feedback(course, student):
     each page. Records the outcome in the ledger.
 
     The course settings remove hidden tests and their tracebacks (``ClearHiddenTestsInFeedback``);
-    this checks that none is left. nbgrader calls it after writing the pages (``course.configure``).
+    this checks that none is left. nbgrader calls it after writing the pages (``settings.configure``).
     """
     course = Course.of(course)
     folder = course.step("feedback", student)

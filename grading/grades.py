@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 
 from . import ledger, rosters
-from .course import ASSIGNMENT, DEFAULT_COURSE, Course, gradebook
+from .course import DEFAULT_COURSE, Course, gradebook
+from .course_folder import ASSIGNMENT
 
 log = logging.getLogger(__name__)
 COLUMNS = ("student", "notebook", "question", "score", "max_score", "needs_manual_grade", "status")

@@ -11,7 +11,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
-from .course import ASSIGNMENT, DEFAULT_COURSE, KIT, Course, GradingError, course_api, succeeded, write_config
+from .course import DEFAULT_COURSE, KIT, Course, GradingError, course_api, succeeded, write_config
+from .course_folder import ASSIGNMENT
 from . import questions
 from .kit_helpers import kit_helpers
 from .leaks import describe, find_leaks, secret_lines
@@ -55,7 +56,7 @@ def finish_release(course):
     the zip. A release that gives answers away, or that cannot be finished, is deleted, its zip too,
     and why is logged.
 
-    nbgrader runs it after generate_assignment (``course.configure``), and ignores what it raises.
+    nbgrader runs it after generate_assignment (``settings.configure``), and ignores what it raises.
     """
     course = Course.of(course)
     released, archive = course.step("release"), course.archive

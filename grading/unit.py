@@ -28,7 +28,8 @@ from traitlets import Bool, Unicode
 
 from . import ledger
 from .collect import unwritable_by_others
-from .course import ASSIGNMENT, DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
+from .course import DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
+from .course_folder import ASSIGNMENT
 from .preprocessors import GradingExecute, close_ahead
 
 def job_for(course, student):

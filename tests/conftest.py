@@ -292,7 +292,8 @@ def browser(tmp_path, monkeypatch):
 
 def grades_of(course, student):
     """``{question: (auto score, manual score)}`` of the student's submission, from the gradebook."""
-    from grading.course import ASSIGNMENT, course_api
+    from grading.course import course_api
+    from grading.course_folder import ASSIGNMENT
     from nbgrader.api import Gradebook
 
     coursedir = course_api(course).coursedir

@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grading.course import ASSIGNMENT, KIT, course_api, step_dir
+from grading.course import KIT, course_api, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.leaks import HIDDEN_TESTS, decoded, find_leaks, secret_lines
 from grading.sandbox import python_roots
 from tests.graded_class import ATTACKS, LOST

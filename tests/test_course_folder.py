@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grading.course import GradingError, course_api, write_config
 from grading.course_folder import ASSIGNMENT, Course
 
 GRADING = Path(__file__).resolve().parents[1] / "grading"
@@ -44,3 +45,14 @@ def test_no_grader_module_builds_a_course_path_or_sets_the_data_folder_itself():
     modules = [path for path in sorted(GRADING.rglob("*.py")) if path.name != "course_folder.py"]
     found = [f"{path.name}:{number}: {line.strip()}" for path in modules for number, line in enumerate(path.read_text().splitlines(), 1) if built.search(line)]
     assert not found, found
+
+
+def test_settings_written_by_another_kit_are_refused_naming_the_fix(tmp_path):
+    """A course folder released by an older kit names ``grading.course.configure``, which moved: the
+    instructor is told to release again, before nbgrader fails on the import."""
+    write_config(tmp_path)
+    course_api(tmp_path)  # as written by this kit
+    config = Course(tmp_path).config_file
+    config.write_text(config.read_text().replace("grading.settings", "grading.course"))
+    with pytest.raises(GradingError, match=r"nbgrader_config.py was written by another version .* grading release"):
+        course_api(tmp_path)

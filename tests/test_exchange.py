@@ -19,7 +19,8 @@ from nbgrader.utils import notebook_hash
 from grading import ledger
 from grading.__main__ import main
 from grading.autograde import autograde
-from grading.course import ASSIGNMENT, COURSE_ID, KIT, step_dir
+from grading.course import COURSE_ID, KIT, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.feedback import feedback
 from tests.conftest import require_tool
 

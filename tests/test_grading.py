@@ -26,7 +26,8 @@ from grading import ledger
 from grading.__main__ import main
 from grading.autograde import autograde, check_isolation
 from grading.collect import MODEL, collect
-from grading.course import ASSIGNMENT, COURSE_ID, KIT, GradingError, course_api, step_dir
+from grading.course import COURSE_ID, KIT, GradingError, course_api, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.exchange import hub_exchange
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines

@@ -12,7 +12,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from traitlets.config import Config
 
 import nbgrader
-from grading.course import KIT, configure
+from grading.course import KIT
+from grading.settings import configure
 from grading.inert import CUT, MAX_CELL_OUTPUT, MAX_NOTEBOOK_OUTPUT, InertNotebook
 from tests.attacks import HUGE_OUTPUT, xss_answer, xss_outputs
 

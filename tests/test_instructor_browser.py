@@ -8,7 +8,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grading import ledger
-from grading.course import ASSIGNMENT, COURSE_ID, course_api, step_dir
+from grading.course import COURSE_ID, course_api, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.release import STUDENT_SCRIPTS, check_release
 from tests.attacks import XSS_NAMES

@@ -9,7 +9,8 @@ import pytest
 
 from grading import ledger, rosters
 from grading.collect import collect
-from grading.course import ASSIGNMENT, step_dir
+from grading.course import step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.grades import export
 from grading.rosters import CANVAS_STUDENT
 

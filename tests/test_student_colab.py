@@ -18,7 +18,8 @@ import zipfile
 import nbformat
 import pytest
 
-from grading.course import ASSIGNMENT, KIT, step_dir
+from grading.course import KIT, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.rosters import CANVAS_STUDENT
 from tests.conftest import require_python
 

@@ -23,7 +23,8 @@ import zipfile
 import nbformat
 import pytest
 
-from grading.course import ASSIGNMENT, step_dir
+from grading.course import step_dir
+from grading.course_folder import ASSIGNMENT
 from tests.conftest import require_python
 
 pytestmark = pytest.mark.fresh_venv

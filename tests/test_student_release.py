@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from grading.collect import collect
-from grading.course import ASSIGNMENT, KIT, step_dir
+from grading.course import KIT, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.release import STUDENT_SCRIPTS, student_readme
 from helpers.config import RECIPES
 

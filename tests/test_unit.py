@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from grading.collect import collect
-from grading.course import ASSIGNMENT, course_api, step_dir
+from grading.course import course_api, step_dir
+from grading.course_folder import ASSIGNMENT
 from grading.unit import grade_one, job_for, merge
 
 
