@@ -5,6 +5,7 @@ through here (``tests/test_kit_helpers.py`` pins it), and finds its copy of the 
 import functools
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -25,13 +26,17 @@ def kit_helpers(module):
     return importlib.import_module(f"{PACKAGE}.{module}")
 
 
-@functools.cache
 def grader_dataset():
     """The grader's verified copy of the dataset (``$LUNGKIT_DATA``, else where the kit keeps it), checked
-    once per process; GradingError saying how to get it when there is none."""
+    once per process and folder; GradingError saying how to get it when there is none."""
+    return _verified_dataset(os.environ.get(kit_helpers("dataset").DATA_ENV) or None)
+
+
+@functools.cache
+def _verified_dataset(folder):
     dataset = kit_helpers("dataset")
     try:
-        return dataset.find_dataset(download=False)
+        return dataset.find_dataset(folder, download=False)
     except dataset.DatasetError as error:
         raise GradingError(f"refusing to grade without the dataset, which every hand-in is graded on: {error}"
                            ) from None

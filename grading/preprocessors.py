@@ -110,6 +110,12 @@ class GradingExecute(Execute):
             nb.cells[index].outputs = outputs
         return nb, resources
 
+    def create_kernel_manager(self):
+        manager = super().create_kernel_manager()
+        if isinstance(manager, SandboxedKernelManager):
+            manager.submission = self._submission  # what the student handed in, never the autograded notebooks
+        return manager
+
     def start_new_kernel(self, **kwargs):
         kwargs["env"] = kernel_environment()
         return super().start_new_kernel(**kwargs)

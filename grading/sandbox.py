@@ -22,8 +22,6 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 
-from .course_folder import Course
-
 SCRIPTS = Path(__file__).with_name("sandboxed")  # what runs inside the sandbox, read-only there
 SCRIPTS_IN_SANDBOX = "/opt/lungkit"
 INPUTS, OUTPUTS = "/inputs", "/outputs"
@@ -223,14 +221,6 @@ def last_line(text):
     return lines[-1][:500] if lines else "no message"
 
 
-def submission_of(autograded):
-    """The collected submission (``COURSE/submitted/<student>/<assignment>``) of the folder nbgrader
-    autogrades it in (``COURSE/autograded/<student>/<assignment>``): what the student handed in,
-    never the autograded notebooks, which hold the hidden tests."""
-    course, _, student = Course.holding(autograded)
-    return course.step("submitted", student)
-
-
 class BoundedKernelManager(AsyncKernelManager):
     """A kernel manager whose clients hold at most ``UNREAD_MESSAGES`` messages the grader has not read.
 
@@ -249,10 +239,9 @@ class BoundedKernelManager(AsyncKernelManager):
 class SandboxedKernelManager(BoundedKernelManager):
     """A kernel manager whose kernel runs in the sandbox and talks over IPC sockets.
 
-    The submission it grades is the one in nbgrader's ``submitted/`` folder that matches the
-    ``autograded/`` folder it is started in (nbgrader's ``cwd``): what the student handed in,
-    never the autograded notebooks, which hold the hidden tests. Interrupts go as messages,
-    since a signal to bubblewrap would not reach the kernel.
+    ``submission``, set by whoever makes it (``GradingExecute``), is the folder the kernel gets a
+    scratch copy of: what the student handed in, never the autograded notebooks, which hold the
+    hidden tests. Interrupts go as messages, since a signal to bubblewrap would not reach the kernel.
     """
 
     limits = Limits()
@@ -268,13 +257,12 @@ class SandboxedKernelManager(BoundedKernelManager):
             self._ipc_dir.chmod(0o777)  # the kernel, another user, binds its sockets here
         self.transport = "ipc"
         self.connection_file = str(self._ipc_dir / "kernel.json")
-        self._submission = None
+        self.submission = None
         self._environment = {}
 
     async def _async_pre_start_kernel(self, **kwargs):
-        self._submission = submission_of(kwargs.get("cwd") or os.getcwd())
-        if not self._submission.is_dir():
-            raise SandboxError(f"{self._submission} not found: the sandbox grades what nbgrader collected there")
+        if self.submission is None or not Path(self.submission).is_dir():
+            raise SandboxError(f"{self.submission} not found: a sandboxed kernel needs the collected hand-in it grades")
         self._environment = dict(kwargs.get("env") or os.environ)
         self.kernel_spec.interrupt_mode = "message"
         return await super()._async_pre_start_kernel(**kwargs)
@@ -283,7 +271,7 @@ class SandboxedKernelManager(BoundedKernelManager):
         Path(self.connection_file).chmod(0o644)  # readable by the sandbox user, inside a 0700 folder
         python, *arguments = super().format_kernel_cmd(extra_arguments)
         # -I: the kernel's folder (the hand-in) is not on sys.path, so nothing there runs before the kernel.
-        return bwrap_command([python, "-I", *arguments], self._environment, submission=self._submission,
+        return bwrap_command([python, "-I", *arguments], self._environment, submission=self.submission,
                              ipc_dir=self._ipc_dir, limits=self.limits, uid=self.uid, cpus=self.cpus)
 
     def lock_ipc_folder(self):

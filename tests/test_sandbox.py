@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grading.__main__ import main
-from grading.course import step_dir
+from grading.course import Course, step_dir
 from grading.sandbox import INSTALL_HINT, SandboxedKernelManager, SandboxError, bwrap_path, python_roots
 from tests import attacks
 from tests.conftest import require_tool
@@ -42,6 +42,8 @@ def run_in_sandbox(autograded, code, env):
     """Start a sandboxed kernel for the submission matching ``autograded``, run ``code``, return its stdout."""
     async def session():
         manager = SandboxedKernelManager(kernel_name="python3")
+        course, _, student = Course.holding(autograded)
+        manager.submission = course.step("submitted", student)
         await manager.start_kernel(cwd=str(autograded), env=env)
         client = manager.client()
         client.start_channels()
