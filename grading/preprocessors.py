@@ -17,7 +17,7 @@ from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .kit_helpers import dataset_or_none
 from .leaks import _strings, secret_lines
 from .course_folder import Course
-from .sandbox import BoundedKernelManager, SandboxedKernelManager
+from .sandbox import SandboxedKernelManager
 from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
@@ -86,7 +86,8 @@ class GradingExecute(Execute):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else BoundedKernelManager
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
         self.extra_arguments = [*self.extra_arguments, *KERNEL_ARGUMENTS]
         self._received = collections.Counter()
         self.timeout_func = self._cell_timeout

@@ -19,7 +19,6 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 SCRIPTS = Path(__file__).with_name("sandboxed")  # what runs inside the sandbox, read-only there
@@ -31,9 +30,6 @@ INSTALL_HINT = (
     "or pass --no-sandbox for a run you trust (never for students' hand-ins)"
 )
 SANDBOX_UID = 61000
-# Kernel messages the grader's sockets hold before it reads them: past that, a kernel's flood of output
-# waits in the kernel's own memory (zmq's queue on its side), not in the grader's.
-UNREAD_MESSAGES = 4
 HOME = "/home/student"
 SUBMISSION = "/submission"
 # Environment variables a kernel may see: no token, key or path of the grader's.
@@ -221,22 +217,7 @@ def last_line(text):
     return lines[-1][:500] if lines else "no message"
 
 
-class BoundedKernelManager(AsyncKernelManager):
-    """A kernel manager whose clients hold at most ``UNREAD_MESSAGES`` messages the grader has not read.
-
-    zmq queues what a kernel sends until the grader reads it, 1000 messages by default: a kernel
-    printing 8 MiB at a time while the grader is busy would grow the grader's process by gigabytes.
-    With the bound, the kernel's side of the socket queues the rest (its memory, within its limits);
-    nothing is lost unless a kernel gets about 1000 messages ahead of the grader (2000 without the bound).
-    """
-
-    def client(self, **kwargs):
-        client = super().client(**kwargs)
-        client.context.setsockopt(zmq.RCVHWM, UNREAD_MESSAGES)  # for the sockets start_channels makes
-        return client
-
-
-class SandboxedKernelManager(BoundedKernelManager):
+class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in the sandbox and talks over IPC sockets.
 
     ``submission``, set by whoever makes it (``GradingExecute``), is the folder the kernel gets a
