@@ -180,12 +180,10 @@ def beacon():
 def class_grading(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, beacon,
                   tmp_path_factory):
     """The class of tests/graded_class.py, written, and ``python -m grading grade --roster --jobs 2`` started
-    on it in the background: the first test of a session that holds graded-class tests sets it up
-    (``pytest_collection_finish``), so that the class is graded while the other tests run.
+    on it in the background: a test that needs only the hand-ins (the cluster's) runs while it is graded.
 
     The grader's environment puts the instructor's helpers and weights within reach (PYTHONPATH,
-    LUNGKIT_ARTIFACTS): grading must use neither. Its kernels run below the tests' priority (the
-    sandbox's niceness), so its cells get a per-cell limit of 180 s rather than 60.
+    LUNGKIT_ARTIFACTS): grading must use neither.
     """
     from grading.course import KIT
     from tests.graded_class import write_class
@@ -198,7 +196,7 @@ def class_grading(released_course, fast_weights, other_u_net_weights, untrained_
                          beacon[0])
     before = course_digest(course)
     command = [sys.executable, "-m", "grading", "--course", str(course), "grade", str(hand_ins), "--roster",
-               str(roster), "--timeout", "180", "--jobs", "2"]
+               str(roster), "--timeout", "60", "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(KIT), "LUNGKIT_ARTIFACTS": str(fast_weights)}
     logs = hand_ins.parent / "grade.out", hand_ins.parent / "grade.err"
     with logs[0].open("w") as out, logs[1].open("w") as err:
@@ -220,18 +218,6 @@ def graded_class(class_grading):
     print(done.stdout, done.stderr)
     return SimpleNamespace(course=grading.course, hand_ins=grading.hand_ins, done=done, before=grading.before,
                            after=course_digest(grading.course))
-
-
-@pytest.hookimpl(tryfirst=True)  # before the terminal lists the tests (--collect-only)
-def pytest_collection_finish(session):
-    """When the tests to run hold graded-class ones: those run last, and the first test starts grading the
-    class in the background (``class_grading``), so that the tests before them run while it is graded."""
-    needs_class = [item for item in session.items if "graded_class" in getattr(item, "fixturenames", ())]
-    if needs_class:
-        later = set(needs_class)
-        session.items[:] = [item for item in session.items if item not in later] + needs_class
-        first = next(item for item in session.items if hasattr(item, "fixturenames"))  # nbval's cells have none
-        first.fixturenames.insert(0, "class_grading")
 
 
 @pytest.fixture

@@ -19,15 +19,3 @@ def test_the_quick_tier_leaves_out_the_graded_class_fresh_venvs_the_cluster_and_
     assert grading and not any("test_autograde_scores" in line for line in grading), "its tests without the class"
     assert not any("test_grade_one_returns_plain_data" in line for line in done.stdout.splitlines()), "a grading run"
 
-
-def test_the_first_test_starts_grading_the_class_and_the_tests_that_read_it_run_last():
-    """``make test`` (README): the class is graded in the background while the other tests run; those that
-    read its grades come last (``pytest_collection_finish`` in conftest.py)."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "--setup-plan", "-q", "tests"], cwd=KIT,
-                          capture_output=True, text=True, check=True)
-    steps = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-    tests = [step for step in steps if step.startswith("tests/")]
-    readers = [index for index, step in enumerate(tests) if re.search(r"fixtures used: .*\bgraded_class\b", step)]
-    assert len(readers) > 20 and readers == list(range(len(tests) - len(readers), len(tests))), "readers last"
-    first_test = steps.index(tests[0])
-    assert any(step.startswith("SETUP    S class_grading") for step in steps[:first_test]), "started before the first test"
