@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(items):
     """Mark each test that needs the graded class, whichever fixture brings it in: ``make test-quick``
     leaves those out, with the ``fresh_venv`` ones (marked in their modules)."""
     for item in items:
-        if {"graded_class", "class_grading"} & set(getattr(item, "fixturenames", ())):
+        if "graded_class" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.graded_class)
 
 
@@ -177,13 +177,14 @@ def beacon():
 
 
 @pytest.fixture(scope="session")
-def class_grading(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, beacon,
-                  tmp_path_factory):
-    """The class of tests/graded_class.py, written, and ``python -m grading grade --roster --jobs 2`` started
-    on it in the background: a test that needs only the hand-ins (the cluster's) runs while it is graded.
+def graded_class(released_course, fast_weights, other_u_net_weights, untrained_weights, listener, beacon,
+                 tmp_path_factory):
+    """The class of tests/graded_class.py, graded by ``python -m grading grade --roster --jobs 2``.
 
     The grader's environment puts the instructor's helpers and weights within reach (PYTHONPATH,
-    LUNGKIT_ARTIFACTS): grading must use neither.
+    LUNGKIT_ARTIFACTS): grading must use neither. Returns a namespace: ``course``, ``hand_ins``,
+    ``done`` (the completed command), and ``before`` and ``after``, digests of what grading must
+    not change (source, release, settings).
     """
     from grading.course import KIT
     from tests.graded_class import write_class
@@ -198,26 +199,9 @@ def class_grading(released_course, fast_weights, other_u_net_weights, untrained_
     command = [sys.executable, "-m", "grading", "--course", str(course), "grade", str(hand_ins), "--roster",
                str(roster), "--timeout", "60", "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(KIT), "LUNGKIT_ARTIFACTS": str(fast_weights)}
-    logs = hand_ins.parent / "grade.out", hand_ins.parent / "grade.err"
-    with logs[0].open("w") as out, logs[1].open("w") as err:
-        process = subprocess.Popen(command, cwd=KIT, stdout=out, stderr=err, text=True, env=env)
-    yield SimpleNamespace(course=course, hand_ins=hand_ins, process=process, logs=logs, before=before)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-@pytest.fixture(scope="session")
-def graded_class(class_grading):
-    """The class of tests/graded_class.py once ``grade`` has graded it. Returns a namespace: ``course``,
-    ``hand_ins``, ``done`` (the completed command), and ``before`` and ``after``, digests of what grading
-    must not change (source, release, settings)."""
-    grading = class_grading
-    returncode = grading.process.wait()
-    done = subprocess.CompletedProcess(grading.process.args, returncode, *(log.read_text() for log in grading.logs))
+    done = subprocess.run(command, cwd=KIT, capture_output=True, text=True, env=env)
     print(done.stdout, done.stderr)
-    return SimpleNamespace(course=grading.course, hand_ins=grading.hand_ins, done=done, before=grading.before,
-                           after=course_digest(grading.course))
+    return SimpleNamespace(course=course, hand_ins=hand_ins, done=done, before=before, after=course_digest(course))
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ import stat
 import zipfile
 from pathlib import Path
 
-import nbformat
-
 from tests import attacks
 from tests.grading_submissions import (FLOAT64_IMAGES, MASKS_WITH_ANOTHER_SEED, MIN_MAX, NO_SKIP_CONNECTIONS,
                                        THREE_BY_THREE_UP_CONVOLUTIONS, TF_CONCAT, WRONG, write_hand_in)
@@ -177,29 +175,6 @@ def _add_links(hand_in):
     os.mkfifo(hand_in / "pipe")
     (hand_in / "._01_data.ipynb").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (hand_in / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
-
-
-def autograded_questions(course):
-    """grade_id of every autograder test cell (graded, not an answer) in the source notebooks."""
-    from grading.course import step_dir
-
-    return {
-        cell.metadata.nbgrader.grade_id
-        for path in step_dir(course, "source").glob("*.ipynb")
-        for cell in nbformat.read(path, as_version=4).cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
-    }
-
-
-def assert_lost_as_expected(rows, student, questions):
-    """``student`` lost, in the rows of a grades.csv, exactly the autograded ``questions`` that ``LOST`` says,
-    each with 0 points (autograder tests score all or nothing)."""
-    expected = questions if LOST[student] == "all" else LOST[student]
-    scores = {row["question"]: (float(row["score"]), float(row["max_score"])) for row in rows
-              if row["student"] == student and row["question"] in questions}
-    lost = {question for question in questions if scores[question][0] < scores[question][1]}
-    assert lost == expected, f"{student} lost {sorted(lost)}, expected {sorted(expected)}"
-    assert all(scores[question][0] == 0 for question in lost), "autograder tests score all or nothing"
 
 
 def graded_students():

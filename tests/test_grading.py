@@ -32,7 +32,7 @@ from grading.exchange import hub_exchange
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.release import check_release, release
-from tests.graded_class import LOST, assert_lost_as_expected, autograded_questions, graded_students
+from tests.graded_class import LOST, graded_students
 
 # nbgrader's own gradebook queries make SQLAlchemy warn.
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -85,6 +85,16 @@ def test_a_hubs_exchange_and_course_id_win_over_the_kits(released_course, tmp_pa
     assert (config.Exchange.root, config.CourseDirectory.course_id) == ("/srv/exchange", "lungs101")
     assert hub_exchange() == (Path("/srv/exchange"), "lungs101")
     assert hub_exchange("/other", "bio") == (Path("/other"), "bio"), "the command line's win"
+
+
+def autograded_questions(course):
+    """grade_id of every autograder test cell (graded, not an answer) in the source notebooks."""
+    return {
+        cell.metadata.nbgrader.grade_id
+        for path in step_dir(course, "source").glob("*.ipynb")
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
+    }
 
 
 def autograded_errors(course, student, notebook):
@@ -170,7 +180,12 @@ def test_grading_kernels_cannot_import_the_instructors_helpers(monkeypatch):
 def test_autograde_scores(student, grades, graded_class):
     questions = autograded_questions(graded_class.course)
     assert all(any(q.startswith(family) for q in questions) for family in FAMILIES), sorted(questions)
-    assert_lost_as_expected(grades, student, questions)
+    expected = questions if LOST[student] == "all" else LOST[student]
+    rows = [row for row in grades if row["student"] == student and row["question"] in questions]
+    scores = {row["question"]: (float(row["score"]), float(row["max_score"])) for row in rows}
+    lost = {q for q in questions if scores[q][0] < scores[q][1]}
+    assert lost == expected, f"{student} lost {sorted(lost)}, expected {sorted(expected)}"
+    assert all(scores[q][0] == 0 for q in lost), "autograder tests score all or nothing"
 
 
 def test_autograde_goes_on_past_crashes_and_hangs(graded_class):
