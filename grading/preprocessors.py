@@ -5,10 +5,11 @@ import os
 import secrets
 import time
 
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
-from traitlets import Bool, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from . import evidence, ledger, questions
 from .ahead import EvidenceAhead
@@ -81,6 +82,8 @@ class GradingExecute(Execute):
     sandbox = Bool(True, help="start each kernel in the bubblewrap sandbox").tag(config=True)
     private_data = Unicode("", help="an instructor's folder of slices the class never saw, for the trained "
                                     "model").tag(config=True)
+    iopub_timeout = Integer(15, help="seconds to wait for a cell's last outputs after its reply: a student's "
+                                     "flood of output may take that long to drain on a loaded machine").tag(config=True)
     deadline = None  # time.monotonic() by which the whole submission must be graded
     ahead = None  # the EvidenceAhead of the submission being graded; ``autograde`` closes it after each
 
@@ -181,7 +184,9 @@ class GradingExecute(Execute):
         return self.timeout if self.deadline is None else max(1, int(self.deadline - time.monotonic()))
 
     def _run(self, cell, index, store_history=True):
-        """Execute ``cell`` in the kernel; on a dead kernel or a spent deadline, an error output instead."""
+        """Execute ``cell`` in the kernel; on a dead kernel, a spent deadline or a kernel that never comes back
+        from its cell (it ignored the interrupt, or its outputs never finished arriving), an error output
+        instead; that kernel is stopped, so the rest of its notebook fails at once instead of waiting too."""
         if self.deadline is not None and time.monotonic() >= self.deadline:
             cell.outputs = [failure_output("TimeoutError", "the submission's time limit was spent; this cell did not run")]
             return cell
@@ -190,6 +195,12 @@ class GradingExecute(Execute):
         except DeadKernelError:
             message = "the kernel died (the code crashed Python or hit a limit); the rest of this notebook did not run"
             cell.outputs = [failure_output("DeadKernelError", message)]
+        except CellTimeoutError:
+            run_sync(self.km.shutdown_kernel)(now=True)
+            message = ("the kernel did not come back from this cell (it ran past its time limit and ignored the "
+                       "interrupt, or its outputs never finished arriving); it was stopped, and the rest of this "
+                       "notebook did not run")
+            cell.outputs = [failure_output("CellTimeoutError", message)]
         cell.outputs = [o if not self._quotes_hidden_test(o) else new_output("stream", name="stdout", text=REMOVED)
                         for o in cell.outputs]
         return cell
