@@ -447,7 +447,8 @@ XSS_NAMES = ("md-script", "md-img-onerror", "md-svg-onload", "md-svg-script", "m
 HUGE_OUTPUT = "print('x' * 8_000_000)"
 # Aimed at the grader's own memory: a cell that prints 384 MiB in 8 MiB messages, and helpers that, in
 # the process exporting the model, add to its archive a compressed member declaring 1 GiB of zeros.
-FLOOD = "import sys\nfor _ in range(48):\n    sys.stdout.write('x' * 2**23)\n    sys.stdout.flush()"
+FLOOD_MIB = 384
+FLOOD = f"import sys\nfor _ in range({FLOOD_MIB // 8}):\n    sys.stdout.write('x' * 2**23)\n    sys.stdout.flush()"
 EXPORT_BOMB = """
 import sys as _sys
 
