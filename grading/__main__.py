@@ -70,8 +70,6 @@ def main(argv=None):
                                       "the trained models must also reach test mean IoU 0.85 on them")
         if step == "worker":
             command.add_argument("address", help="the Dask scheduler's address, tcp://HOST:PORT")
-            command.add_argument("--slot", type=int, default=0,
-                                 help="this worker's number on its machine, for a sandbox user of its own (default: 0)")
         if step in ("export", "grade", "all"):
             command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
             command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
@@ -86,7 +84,7 @@ def main(argv=None):
     if getattr(args, "exchange", None) is not None:
         args.exchange, args.course_id = hub_exchange(args.exchange, args.course_id)
     if args.step == "worker":
-        return worker(args.address, args.slot)
+        return worker(args.address)
     warnings.filterwarnings("ignore", module=r"nbgrader\.")  # SQLAlchemy's, about nbgrader's own queries
     log_file = Course(args.course).log_file
     with quiet(log_file):
@@ -102,7 +100,7 @@ def main(argv=None):
             return 130
 
 
-def worker(address, slot):
+def worker(address):
     """Check what a grading job needs on this machine (the sandbox, the dataset, a kernel's isolation),
     refusing with the fix when something is missing; then grade the scheduler's jobs until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -115,7 +113,7 @@ def worker(address, slot):
         log.error("not a grading worker: %s", error)
         return 1
     try:
-        serve(address, slot)
+        serve(address)
     except (OSError, TimeoutError) as error:
         log.error("not a grading worker: no Dask scheduler answers at %s (%s)", address, type(error).__name__)
         return 1

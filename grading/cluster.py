@@ -17,7 +17,7 @@ import dask
 from distributed import Client, LocalCluster, Worker, WorkerPlugin
 
 from .course import GradingError
-from .sandbox import SANDBOX_UID, SandboxedKernelManager
+from .sandbox import SandboxedKernelManager
 
 log = logging.getLogger(__name__)
 CONNECT_SECONDS = 10  # to reach the scheduler
@@ -73,7 +73,7 @@ def _connected(cluster):
 
 
 class JobSlot(WorkerPlugin):
-    """On each worker of a LocalCluster (named 0, 1, ...): its share of the cores and its sandbox user."""
+    """On each worker of a LocalCluster (named 0, 1, ...): its share of the cores."""
 
     def __init__(self, jobs):
         self.jobs = jobs
@@ -83,16 +83,14 @@ class JobSlot(WorkerPlugin):
 
 
 def take_slot(slot, jobs):
-    """Grade, in this process, on the cores of job slot ``slot`` of ``jobs``, as a sandbox user of its own."""
+    """Grade, in this process, on the cores of job slot ``slot`` of ``jobs``."""
     cores = sorted(os.sched_getaffinity(0))
     SandboxedKernelManager.cpus = cores[slot::jobs] or cores
-    SandboxedKernelManager.uid = SANDBOX_UID + slot
 
 
-def serve(address, slot=0):
+def serve(address):
     """Run a worker of the scheduler at ``address`` in this process until it is stopped (one job at a
-    time, on every core, as the sandbox user of ``slot``); the caller checked what a job needs first."""
-    SandboxedKernelManager.uid = SANDBOX_UID + slot
+    time, on every core); the caller checked what a job needs first."""
 
     async def run():
         async with Worker(address, nthreads=1, memory_limit=0,

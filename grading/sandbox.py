@@ -6,9 +6,12 @@ private ``/tmp``; nothing else of the file system (no course folder, no source, 
 no other student, no grader's home). It has its own network namespace (no network at all),
 PID, IPC and UTS namespaces, and the limits in ``Limits``. It talks to the grader over ZeroMQ
 IPC sockets in a folder that only the two of them share. When the grader runs as root, the
-kernel runs as an unprivileged user of its own (``SANDBOX_UID``), so that its process limit
-holds and it cannot chmod its way out.
+kernel runs as an unprivileged user that no other grading process on the machine uses at the same
+time (``sandbox_uid``), so that its process limit holds, is its grader's alone, and it cannot chmod
+its way out.
 """
+import fcntl
+import functools
 import json
 import os
 import shutil
@@ -29,7 +32,9 @@ INSTALL_HINT = (
     "`apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap` (Fedora); "
     "or pass --no-sandbox for a run you trust (never for students' hand-ins)"
 )
-SANDBOX_UID = 61000
+SANDBOX_UID = 61000  # the first of SANDBOX_USERS user ids, one per grading process on a machine
+SANDBOX_USERS = 256
+UID_LOCKS = Path("/run/lungkit-sandbox-uids")  # root's: which of them a live grading process holds
 HOME = "/home/student"
 SUBMISSION = "/submission"
 # Environment variables a kernel may see: no token, key or path of the grader's.
@@ -55,6 +60,29 @@ class Limits:
     # Below the grader's priority: a kernel flooding its outputs, or an evidence process beside it,
     # never starves the grader that reads and drops what comes in, so nothing piles up in its memory.
     niceness: int = 10
+
+
+@functools.cache
+def sandbox_uid():
+    """This process's sandbox user, as root: the first user id from ``SANDBOX_UID`` that no other grading
+    process on this machine holds (a lock file in ``UID_LOCKS``, held until this process ends), so that two
+    job slots, two ``grade`` runs or a worker beside them never share a process limit. Unused when the
+    grader is not root: each sandbox is then a user namespace of its own."""
+    if os.getuid():
+        return SANDBOX_UID
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    folder = UID_LOCKS.lstat()
+    if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != 0 or folder.st_mode & 0o022:
+        raise SandboxError(f"{UID_LOCKS} is not a folder that only root may write: remove it and grade again")
+    for uid in range(SANDBOX_UID, SANDBOX_UID + SANDBOX_USERS):
+        handle = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid  # the handle stays open: the lock lasts as long as this process
+        except BlockingIOError:
+            os.close(handle)
+    raise SandboxError(f"all {SANDBOX_USERS} sandbox users from {SANDBOX_UID} are held by other grading processes "
+                       "on this machine: grade with fewer at once")
 
 
 def bwrap_path():
@@ -100,7 +128,7 @@ def system_binds():
 
 
 def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=None, outputs=None, limits=Limits(),
-                  uid=SANDBOX_UID, cpus=None):
+                  cpus=None):
     """The command line that runs ``command`` in the sandbox.
 
     ``submission``: a hand-in folder, copied into the private home, where ``command`` starts;
@@ -110,8 +138,8 @@ def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=No
     """
     workdir = f"{HOME}/{Path(submission).name}" if submission else HOME
     settings = {**asdict(limits), "submission": submission and SUBMISSION, "home": HOME, "workdir": workdir,
-                "uid": uid, "cpus": cpus}
-    # As root, no user namespace: the launcher then drops to ``uid``, which the process limit counts.
+                "uid": sandbox_uid(), "cpus": cpus}
+    # As root, no user namespace: the launcher then drops to the sandbox user, whose processes the limit counts.
     # bwrap gives root only the capabilities named, which the launcher loses when it drops to ``uid``.
     namespaces = ["--unshare-all"] if os.getuid() else [
         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -206,8 +234,7 @@ def start_script(script, environment, scratch, args=(), submission=None, inputs=
     if outputs:
         Path(outputs).chmod(0o777)  # the sandbox user writes there
     command = bwrap_command([sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/{script}", *args], environment,
-                            submission=submission, inputs=inputs, outputs=outputs,
-                            uid=SandboxedKernelManager.uid, cpus=SandboxedKernelManager.cpus)
+                            submission=submission, inputs=inputs, outputs=outputs, cpus=SandboxedKernelManager.cpus)
     return subprocess.Popen(command, **streams)
 
 
@@ -226,7 +253,6 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     limits = Limits()
-    uid = SANDBOX_UID  # when grading runs as root; one per job slot, so each job has its own process limit
     cpus = None  # the cores its kernels may use (one job's share); None: all
 
     def __init__(self, **kwargs):
@@ -253,7 +279,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         python, *arguments = super().format_kernel_cmd(extra_arguments)
         # -I: the kernel's folder (the hand-in) is not on sys.path, so nothing there runs before the kernel.
         return bwrap_command([python, "-I", *arguments], self._environment, submission=self.submission,
-                             ipc_dir=self._ipc_dir, limits=self.limits, uid=self.uid, cpus=self.cpus)
+                             ipc_dir=self._ipc_dir, limits=self.limits, cpus=self.cpus)
 
     def lock_ipc_folder(self):
         """Once the kernel's sockets exist, take away its right to write more files there (root only)."""

@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_class_has_its_hand_ins_graded_by_another(scheduler,
     for name in STUDENTS:
         source = graded_class.hand_ins / name
         shutil.copytree(source, hand_ins / name) if source.is_dir() else shutil.copy(f"{source}.zip", hand_ins)
-    workers = [grading("worker", scheduler, "--slot", str(slot)) for slot in (0, 1)]
+    workers = [grading("worker", scheduler) for _ in range(2)]
     try:
         graded = grading("--course", str(course), "grade", str(hand_ins), "--cluster", scheduler)
         time.sleep(25)  # both workers are grading a hand-in by now

@@ -1,17 +1,21 @@
 """The grading sandbox on its own: a kernel started in it, probed from inside."""
 import asyncio
 import csv
+import fcntl
 import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from grading.__main__ import main
-from grading.course import Course, step_dir
-from grading.sandbox import INSTALL_HINT, SandboxedKernelManager, SandboxError, bwrap_path, python_roots
+from grading.course import KIT, Course, step_dir
+from grading.sandbox import (INSTALL_HINT, UID_LOCKS, SandboxedKernelManager, SandboxError, bwrap_path, python_roots,
+                             sandbox_uid)
 from tests import attacks
 from tests.conftest import require_tool
 
@@ -101,8 +105,29 @@ def test_a_sandboxed_kernel_sees_only_its_submission(tmp_path, listener, synthet
     assert seen["writes"] == {"/submission/x": False, "/tmp/x": True, "x": True, f"{scratch}/ipc/x": os.getuid() != 0,
                               f"{synthetic_dataset}/x": False}
     if os.getuid() == 0:
-        assert seen["uid"] != 0 and seen["processes"] == SandboxedKernelManager.limits.processes
+        assert seen["uid"] == sandbox_uid() != 0 and seen["processes"] == SandboxedKernelManager.limits.processes
     assert not (submission / "x").exists() and not scratch.exists()
+
+
+def test_two_grading_processes_at_once_never_share_a_sandbox_user():
+    """Two graders on one machine (two job slots, two ``grade`` runs, a worker beside them), each holding
+    its sandbox user while it lives: different users, so one student's fork bomb never spends another's
+    process limit."""
+    if os.getuid() != 0:
+        pytest.skip("a grader that is not root gives each sandbox a user namespace of its own: no user to share")
+    claim = "import sys, time; from grading.sandbox import sandbox_uid; print(sandbox_uid(), flush=True); time.sleep(120)"
+    graders = [subprocess.Popen([sys.executable, "-c", claim], cwd=KIT, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    try:
+        uids = [int(grader.stdout.readline()) for grader in graders]
+        assert uids[0] != uids[1] and sandbox_uid() not in uids, uids
+        for uid in uids:
+            with open(UID_LOCKS / str(uid), "rb") as lock, pytest.raises(BlockingIOError):
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        for grader in graders:
+            grader.kill()
+            grader.wait()
 
 
 def test_nothing_in_the_submission_runs_before_the_kernel(tmp_path, synthetic_dataset):
