@@ -13,14 +13,17 @@ run: $(VENV)/installed.stamp
 
 # The library tests, then nbval re-runs every notebook in fast mode and compares the
 # outputs of the cells marked NBVAL_CHECK_OUTPUT with those stored.
+# On two pytest-xdist workers (tests/conftest.py groups the tests): the graded class keeps one busy, the
+# other tests the other.
+PARALLEL = -n 2 --dist loadgroup
 test: $(VENV)/installed.stamp
-	LUNGKIT_FAST=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(PARALLEL) tests notebooks --nbval-lax --nbval-current-env
 
 # The loop after each change, under 5 minutes: every test but those that need the graded class, build
 # a fresh virtual environment, start a cluster or grade a hand-in of their own (pyproject.toml's
 # markers), and nbval.
 test-quick: $(VENV)/installed.stamp
-	LUNGKIT_FAST=1 $(BIN)/python -m pytest -m "not graded_class and not fresh_venv and not cluster and not grades_hand_in" tests notebooks --nbval-lax --nbval-current-env
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(PARALLEL) -m "not graded_class and not fresh_venv and not cluster and not grades_hand_in" tests notebooks --nbval-lax --nbval-current-env
 
 # The library's tests (the test modules that do not import the grading package) and the fast
 # nbval, without the grading and student-side round trips, e.g. on another Python:

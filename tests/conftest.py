@@ -1,18 +1,27 @@
 """Shared fixtures: synthetic CT-like slices in the dataset's real layout, the real data, a
 released course, fast-trained and untrained weights, the class of hand-ins graded once per session
-(tests/graded_class.py), and ``require_tool`` for tests that need a system tool."""
+(tests/graded_class.py), and ``require_tool`` for tests that need a system tool.
+
+``make test`` runs the tests on two pytest-xdist workers, by groups (``GroupScheduling``): the tests
+that read the graded class go to one of them (it is graded once per run, by that worker), the
+notebooks' cells to one worker in order, each other module to whichever worker is free; the released
+course and the fast weights are made once per run and shared (``made_once``)."""
+import fcntl
 import glob
 import hashlib
 import http.server
+import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 
 # Tests train in fast mode unless told otherwise; set before helpers is imported.
@@ -52,12 +61,65 @@ def write_dataset(folder, count=10, seed=0):
     return folder
 
 
+# Where the workers of a pytest-xdist run write each test's group, for the controller's scheduler.
+GROUPS_FILE = "LUNGKIT_TEST_GROUPS"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
+        os.environ.setdefault(GROUPS_FILE, str(Path(tempfile.mkdtemp(prefix="lungkit-test-groups-")) / "groups.json"))
+
+
 def pytest_collection_modifyitems(items):
     """Mark each test that needs the graded class, whichever fixture brings it in: ``make test-quick``
-    leaves those out, with the ``fresh_venv`` ones (marked in their modules)."""
+    leaves those out, with the ``fresh_venv`` ones (marked in their modules). Under pytest-xdist, tell
+    the controller each test's group (``GroupScheduling``)."""
+    groups = {}
     for item in items:
         if "graded_class" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.graded_class)
+            groups[item.nodeid] = "graded class"
+        elif item.nodeid.startswith("notebooks/"):
+            groups[item.nodeid] = "notebooks"  # in order: notebook 5 evaluates the model notebook 4 saved
+        else:
+            groups[item.nodeid] = item.nodeid.split("::")[0]
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(GROUPS_FILE):
+        written = Path(f"{os.environ[GROUPS_FILE]}.{os.environ['PYTEST_XDIST_WORKER']}")
+        written.write_text(json.dumps(groups))
+        written.replace(os.environ[GROUPS_FILE])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by the groups above: the graded class's readers on one worker (the class is
+    graded once, by it), the notebooks in order on one, each other module on whichever worker is free.
+    (pytest-xdist's own loadgroup reads groups from node ids, which it can no longer change on pytest 9.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            if not hasattr(self, "groups"):
+                self.groups = json.loads(Path(os.environ[GROUPS_FILE]).read_text())
+            return self.groups[nodeid]
+
+    return GroupScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def made_once(tmp_path_factory, name, make):
+    """The folder ``name``, made by ``make(folder)`` once per test run: with pytest-xdist, by the first
+    worker that asks for it, while the others wait for it (a lock beside it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture
@@ -81,9 +143,7 @@ def released_course(tmp_path_factory):
     """A course folder with the kit's assignment released (read it; copy it before changing it)."""
     from grading.release import release
 
-    course = tmp_path_factory.mktemp("course")
-    release(course)
-    return course
+    return made_once(tmp_path_factory, "course", release)
 
 
 @pytest.fixture(scope="session")
@@ -91,10 +151,11 @@ def fast_weights(real_dataset, tmp_path_factory):
     """Weights trained once by the kit's fast pipeline, as notebook 4 would hand them in."""
     from grading.course import KIT
 
-    out = tmp_path_factory.mktemp("weights")
-    env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
-    subprocess.run([sys.executable, "-m", "reference.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
-    return out
+    def train(out):
+        env = {**os.environ, "LUNGKIT_FAST": "1", "LUNGKIT_DATA": str(real_dataset)}
+        subprocess.run([sys.executable, "-m", "reference.pipeline", "--out", str(out)], cwd=KIT, env=env, check=True)
+
+    return made_once(tmp_path_factory, "weights", train)
 
 
 @pytest.fixture(scope="session")
