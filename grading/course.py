@@ -55,8 +55,9 @@ def write_config(course):
     Course.of(course).config_file.write_text(CONFIG_TEMPLATE)
 
 
-def course_api(course, timeout=None, sandbox=True, private_data=None, replace=None):
-    """An ``NbGraderAPI`` on the course folder's settings; ``timeout`` overrides the per-cell limit.
+def course_api(course, timeout=None, sandbox=True, private_data=None, submission_timeout=None, replace=None):
+    """An ``NbGraderAPI`` on the course folder's settings; ``timeout`` overrides the per-cell limit,
+    ``submission_timeout`` the limit of a whole submission.
 
     ``sandbox=False`` runs the grading kernels without bubblewrap (trusted hand-ins only);
     ``private_data``: a folder of slices the class never saw, the trained models are graded on too;
@@ -77,6 +78,8 @@ def course_api(course, timeout=None, sandbox=True, private_data=None, replace=No
     config.NbGraderAPI.log_level = "WARN"  # the steps log their own summary
     if timeout is not None:
         config.Execute.timeout = int(timeout)
+    if submission_timeout is not None:
+        config.GradingExecute.submission_timeout = int(submission_timeout)
     config.GradingExecute.sandbox = sandbox
     if private_data:
         config.GradingExecute.private_data = str(Path(private_data).resolve())

@@ -1,6 +1,7 @@
 """The nbgrader steps the course swaps in: sandboxed grading kernels whose tests are judged
 outside them, and feedback without hidden tests."""
 import collections
+import dataclasses
 import os
 import secrets
 import time
@@ -17,6 +18,7 @@ from .errors import GradingError
 from .inert import MAX_CELL_OUTPUT, RECEIVED
 from .kit_helpers import dataset_or_none
 from .leaks import _strings, secret_lines
+from .course import DEFAULT_SUBMISSION_TIMEOUT
 from .course_folder import Course
 from .sandbox import SandboxedKernelManager
 from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
@@ -49,11 +51,25 @@ def kernel_environment():
             **({"LUNGKIT_DATA": str(data)} if data else {})}
 
 
-def close_ahead():
-    """Stop gathering the evidence of the last submission graded, if any (``autograde`` calls it after each)."""
-    if GradingExecute.ahead is not None:
-        GradingExecute.ahead.close()
-        GradingExecute.ahead = None
+@dataclasses.dataclass
+class SubmissionRun:
+    """What grading one submission carries from one notebook's GradingExecute to the next (nbgrader makes
+    one per notebook): the submission, the exporter of the autograde run, the deadline, the evidence."""
+
+    folder: str
+    exporter: object
+    deadline: float  # time.monotonic() by which all its notebooks must be graded
+    ahead: EvidenceAhead = None
+
+    def time_left(self):
+        return max(1, int(self.deadline - time.monotonic()))
+
+
+def finish_submission():
+    """Stop gathering the evidence of the last submission graded, if any (``grade_one`` calls it after each)."""
+    if GradingExecute.current is not None:
+        GradingExecute.current.ahead.close()
+        GradingExecute.current = None
 
 
 def failure_output(ename, message):
@@ -75,8 +91,8 @@ class GradingExecute(Execute):
     when they fail. Outputs that quote a hidden test are removed. The kernel runs in the
     submission's folder (a scratch copy of it, in the sandbox), so ``import helpers`` finds the
     student's. When student code kills the kernel, that cell and the rest of its notebook fail,
-    and grading goes on; so it does when the submission's time (``deadline``, set per submission
-    by ``autograde``) runs out.
+    and grading goes on; so it does when the submission's time (``submission_timeout``, from its
+    first notebook on, whether ``grade`` or the formgrader autogrades it) runs out.
     """
 
     sandbox = Bool(True, help="start each kernel in the bubblewrap sandbox").tag(config=True)
@@ -84,8 +100,9 @@ class GradingExecute(Execute):
                                     "model").tag(config=True)
     iopub_timeout = Integer(15, help="seconds to wait for a cell's last outputs after its reply: a student's "
                                      "flood of output may take that long to drain on a loaded machine").tag(config=True)
-    deadline = None  # time.monotonic() by which the whole submission must be graded
-    ahead = None  # the EvidenceAhead of the submission being graded; ``autograde`` closes it after each
+    submission_timeout = Integer(DEFAULT_SUBMISSION_TIMEOUT, help="seconds for all the notebooks of one submission; "
+                                 "past that, its remaining cells fail without running").tag(config=True)
+    current = None  # the SubmissionRun being graded
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -104,15 +121,25 @@ class GradingExecute(Execute):
         why = ledger.not_gradable(course, student, self._submission)
         if why:  # the formgrader's Autograde button, on a folder the kit did not collect
             raise GradingError(f"{self._submission}: not autograded: {why}")
-        if GradingExecute.ahead is None or GradingExecute.ahead.submission != self._submission:
-            close_ahead()
-            GradingExecute.ahead = EvidenceAhead(source, self._submission, self._time_left, kernel_environment,
-                                                 self.sandbox, self.private_data or None)
+        run = self._submission_run(source)
+        self.ahead, self.deadline = run.ahead, run.deadline
         self._received = collections.Counter()  # output bytes per cell
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
             nb.cells[index].outputs = outputs
         return nb, resources
+
+    def _submission_run(self, source):
+        """The current SubmissionRun when this notebook is of it (the same submission, in the same autograde
+        run: the formgrader's button pressed again starts afresh), else a new one, whose time starts now."""
+        run = GradingExecute.current
+        if run is None or run.folder != self._submission or run.exporter is not self.parent:
+            finish_submission()
+            run = SubmissionRun(self._submission, self.parent, time.monotonic() + self.submission_timeout)
+            run.ahead = EvidenceAhead(source, self._submission, run.time_left, kernel_environment, self.sandbox,
+                                      self.private_data or None)
+            GradingExecute.current = run
+        return run
 
     def create_kernel_manager(self):
         manager = super().create_kernel_manager()
@@ -180,14 +207,14 @@ class GradingExecute(Execute):
         return decode_report(report.outputs, nonce)
 
     def _time_left(self):
-        """Seconds left of the submission's time; the per-cell limit when there is no deadline."""
-        return self.timeout if self.deadline is None else max(1, int(self.deadline - time.monotonic()))
+        """Seconds left of the submission's time."""
+        return max(1, int(self.deadline - time.monotonic()))
 
     def _run(self, cell, index, store_history=True):
         """Execute ``cell`` in the kernel; on a dead kernel, a spent deadline or a kernel that never comes back
         from its cell (it ignored the interrupt, or its outputs never finished arriving), an error output
         instead; that kernel is stopped, so the rest of its notebook fails at once instead of waiting too."""
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if time.monotonic() >= self.deadline:
             cell.outputs = [failure_output("TimeoutError", "the submission's time limit was spent; this cell did not run")]
             return cell
         try:

@@ -30,7 +30,7 @@ from . import ledger
 from .collect import unwritable_by_others
 from .course import DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
 from .course_folder import ASSIGNMENT
-from .preprocessors import GradingExecute, close_ahead
+from .preprocessors import GradingExecute, finish_submission
 
 def job_for(course, student):
     """The plain data ``grade_one`` needs to grade ``student``'s collected hand-in of ``course``."""
@@ -65,15 +65,14 @@ def grade_one(job, timeout=None, sandbox=True, submission_timeout=DEFAULT_SUBMIS
             packed.extractall(unit)  # the instructor's own archive, made by job_for
         unwritable_by_others(unit)
         write_config(unit)
-        api = course_api(unit, timeout, sandbox, private_data, replace={GradingExecute: [GradingExecute, ExecutedCopy]})
+        api = course_api(unit, timeout, sandbox, private_data, submission_timeout,
+                         replace={GradingExecute: [GradingExecute, ExecutedCopy]})
         api.config.ExecutedCopy.folder = str(executed)
         start, memory = time.perf_counter(), _measure_memory()
-        GradingExecute.deadline = time.monotonic() + submission_timeout
         try:
             outcome = api.autograde(ASSIGNMENT, student, force=True)
         finally:
-            close_ahead()  # the evidence is gathered afresh for each submission
-            GradingExecute.deadline = None
+            finish_submission()  # the evidence is gathered afresh for each submission
         result = {"success": outcome["success"], "seconds": round(time.perf_counter() - start, 1),
                   "grader_mib": memory and _measure_memory(memory),
                   "executed": {path.name: path.read_text() for path in sorted(executed.glob("*.ipynb"))}}
