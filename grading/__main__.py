@@ -16,18 +16,71 @@ from .exchange import hub_exchange
 from .progress import ConsoleHandler
 
 log = logging.getLogger("grading")
-STEPS = {
-    "release": "build the student release in COURSE/release/lung_segmentation and check it gives nothing away",
-    "repair": "show what collecting SUBMISSIONS would repair in each hand-in, changing nothing",
-    "collect": "copy SUBMISSIONS (one folder or zip per student, named by student id), or the latest submission "
-               "of each student in nbgrader's exchange (--exchange), into COURSE/submitted",
-    "autograde": "autograde every collected submission (fast mode, each with its own helpers and weights)",
-    "feedback": "write feedback HTML per student to COURSE/feedback, without hidden tests",
-    "export": "write the grades CSVs: per question, per student (students.csv), and for the LMS with --roster",
-    "grade": "collect, autograde, feedback and export in one go",
-    "all": "release, then grade",
-    "release-feedback": "hand the feedback pages to nbgrader's exchange, for the students who submitted there",
-    "worker": "on a grading machine: check what grading needs here, then grade jobs of the Dask scheduler at ADDRESS",
+def _folder_of_hand_ins(command):
+    command.add_argument("submissions", help="folder of hand-ins")
+
+
+def _hand_ins(command):
+    command.add_argument("submissions", nargs="?", help="folder (or LMS zip) of hand-ins; not with --exchange")
+    _exchange(command)
+    command.add_argument("--due", type=due_time, help="with --exchange: collect each student's last submission "
+                         "made by this time (as '2026-12-01 17:00 UTC'); the later ones are listed as late")
+
+
+def _exchange(command):
+    command.add_argument("--exchange", metavar="ROOT", nargs="?", const="",
+                         help="nbgrader's exchange: collect the latest submission of each student there, or "
+                              "release the feedback there; ROOT defaults to the hub's Exchange.root")
+    command.add_argument("--course-id", help=f"the course id in the exchange (default: the hub's course_id, else {COURSE_ID})")
+
+
+def _autograding(command):
+    command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
+    command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
+    command.add_argument("--submission-timeout", type=int, default=DEFAULT_SUBMISSION_TIMEOUT,
+                         help="seconds for a whole submission (default: %(default)s)")
+    command.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                         help="run the kernels without bubblewrap: only for hand-ins you trust")
+    command.add_argument("--jobs", type=int, default=1,
+                         help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
+    command.add_argument("--cluster", metavar="ADDRESS",
+                         help="grade on the workers of the Dask scheduler at ADDRESS (tcp://HOST:PORT), "
+                              "started with `python -m grading worker ADDRESS`; --jobs is theirs then")
+    command.add_argument("--wait-for-workers", metavar="SECONDS", type=float, default=30,
+                         help="with --cluster: how long to wait for the scheduler's first worker (default: %(default)g)")
+    command.add_argument("--private-data", metavar="DIR",
+                         help="your own labelled slices, never given to the class (2d_images/, 2d_masks/): "
+                              "the trained models must also reach test mean IoU 0.85 on them")
+
+
+def _grades_files(command):
+    command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
+    command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
+                                          "COURSE/canvas.csv or COURSE/moodle.csv to import")
+
+
+def _scheduler(command):
+    command.add_argument("address", help="the Dask scheduler's address, tcp://HOST:PORT")
+
+
+GRADE = (_hand_ins, _autograding, _grades_files)
+# Each command: what it does, and its options.
+COMMANDS = {
+    "release": ("build the student release in COURSE/release/lung_segmentation and check it gives nothing away", ()),
+    "repair": ("show what collecting SUBMISSIONS would repair in each hand-in, changing nothing", (_folder_of_hand_ins,)),
+    "collect": ("copy SUBMISSIONS (one folder or zip per student, named by student id), or the latest submission "
+                "of each student in nbgrader's exchange (--exchange), into COURSE/submitted", (_hand_ins,)),
+    "autograde": ("autograde every collected submission (fast mode, each with its own helpers and weights)",
+                  (_autograding,)),
+    "feedback": ("write feedback HTML per student to COURSE/feedback, without hidden tests", ()),
+    "export": ("write the grades CSVs: per question, per student (students.csv), and for the LMS with --roster",
+               (_grades_files,)),
+    "grade": ("collect, autograde, feedback and export in one go", GRADE),
+    "all": ("release, then grade", GRADE),
+    "release-feedback": ("hand the feedback pages to nbgrader's exchange, for the students who submitted there",
+                         (_exchange,)),
+    "worker": ("on a grading machine: check what grading needs here, then grade jobs of the Dask scheduler at ADDRESS",
+               (_scheduler,)),
 }
 
 
@@ -35,45 +88,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
     parser.add_argument("--course", default=DEFAULT_COURSE, help="the nbgrader course folder (default: %(default)s)")
     commands = parser.add_subparsers(dest="step", required=True)
-    for step, help in STEPS.items():
+    for step, (help, options) in COMMANDS.items():
         command = commands.add_parser(step, help=help, description=help)
-        if step == "repair":
-            command.add_argument("submissions", help="folder of hand-ins")
-        if step in ("collect", "grade", "all"):
-            command.add_argument("submissions", nargs="?", help="folder (or LMS zip) of hand-ins; not with --exchange")
-        if step in ("collect", "grade", "all", "release-feedback"):
-            command.add_argument("--exchange", metavar="ROOT", nargs="?", const="",
-                                 help="nbgrader's exchange: collect the latest submission of each student there, or "
-                                      "release the feedback there; ROOT defaults to the hub's Exchange.root")
-            command.add_argument("--course-id", help="the course id in the exchange (default: the hub's course_id, "
-                                                     f"else {COURSE_ID})")
-        if step in ("collect", "grade", "all"):
-            command.add_argument("--due", type=due_time, help="with --exchange: collect each student's last submission "
-                                 "made by this time (as '2026-12-01 17:00 UTC'); the later ones are listed as late")
-        if step in ("autograde", "grade", "all"):
-            command.add_argument("--timeout", type=int, help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
-            command.add_argument("--student", action="append", help="autograde this student only (repeatable)")
-            command.add_argument("--submission-timeout", type=int, default=DEFAULT_SUBMISSION_TIMEOUT,
-                                 help="seconds for a whole submission (default: %(default)s)")
-            command.add_argument("--no-sandbox", dest="sandbox", action="store_false",
-                                 help="run the kernels without bubblewrap: only for hand-ins you trust")
-            command.add_argument("--jobs", type=int, default=1,
-                                 help="hand-ins to autograde at once, each on its share of the cores (default: 1)")
-            command.add_argument("--cluster", metavar="ADDRESS",
-                                 help="grade on the workers of the Dask scheduler at ADDRESS (tcp://HOST:PORT), "
-                                      "started with `python -m grading worker ADDRESS`; --jobs is theirs then")
-            command.add_argument("--wait-for-workers", metavar="SECONDS", type=float, default=30,
-                                 help="with --cluster: how long to wait for the scheduler's first worker "
-                                      "(default: %(default)g)")
-            command.add_argument("--private-data", metavar="DIR",
-                                 help="your own labelled slices, never given to the class (2d_images/, 2d_masks/): "
-                                      "the trained models must also reach test mean IoU 0.85 on them")
-        if step == "worker":
-            command.add_argument("address", help="the Dask scheduler's address, tcp://HOST:PORT")
-        if step in ("export", "grade", "all"):
-            command.add_argument("--out", help="grades CSV (default: COURSE/grades.csv)")
-            command.add_argument("--roster", help="Canvas' gradebook export or Moodle's grading worksheet: also write "
-                                                  "COURSE/canvas.csv or COURSE/moodle.csv to import")
+        for add_options in options:
+            add_options(command)
     args = parser.parse_args(argv)
     if args.step in ("collect", "grade", "all") and (args.submissions is None) == (args.exchange is None):
         parser.error(f"{args.step}: give a folder of hand-ins or --exchange ROOT, one of the two")
