@@ -66,11 +66,16 @@ GROUPS_FILE = "LUNGKIT_TEST_GROUPS"
 
 
 def pytest_configure(config):
-    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
-        os.environ.setdefault(GROUPS_FILE, str(Path(tempfile.mkdtemp(prefix="lungkit-test-groups-")) / "groups.json"))
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):  # an xdist controller
+        os.environ[GROUPS_FILE] = str(Path(tempfile.mkdtemp(prefix="lungkit-test-groups-")) / "groups.json")
 
 
-def pytest_collection_modifyitems(items):
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and os.environ.get(GROUPS_FILE):
+        shutil.rmtree(Path(os.environ.pop(GROUPS_FILE)).parent, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
     """Mark each test that needs the graded class, whichever fixture brings it in: ``make test-quick``
     leaves those out, with the ``fresh_venv`` ones (marked in their modules). Under pytest-xdist, tell
     the controller each test's group (``GroupScheduling``)."""
@@ -83,8 +88,8 @@ def pytest_collection_modifyitems(items):
             groups[item.nodeid] = "notebooks"  # in order: notebook 5 evaluates the model notebook 4 saved
         else:
             groups[item.nodeid] = item.nodeid.split("::")[0]
-    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(GROUPS_FILE):
-        written = Path(f"{os.environ[GROUPS_FILE]}.{os.environ['PYTEST_XDIST_WORKER']}")
+    if hasattr(config, "workerinput") and os.environ.get(GROUPS_FILE):  # a worker of the run that set it
+        written = Path(f"{os.environ[GROUPS_FILE]}.{config.workerinput['workerid']}")
         written.write_text(json.dumps(groups))
         written.replace(os.environ[GROUPS_FILE])
 
