@@ -34,7 +34,8 @@ INSTALL_HINT = (
 )
 SANDBOX_UID = 61000  # the first of SANDBOX_USERS user ids, one per grading process on a machine
 SANDBOX_USERS = 256
-UID_LOCKS = Path("/run/lungkit-sandbox-uids")  # root's: which of them a live grading process holds
+# Root's folder of which of them a live grading process holds: in /run, or the temporary folder without it.
+UID_LOCKS = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir()) / "lungkit-sandbox-uids"
 HOME = "/home/student"
 SUBMISSION = "/submission"
 # Environment variables a kernel may see: no token, key or path of the grader's.
