@@ -32,6 +32,7 @@ from grading.exchange import hub_exchange
 from grading.grades import COLUMNS, export
 from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.release import check_release, release
+from tests.conftest import autograded_points
 from tests.graded_class import LOST, graded_students
 
 # nbgrader's own gradebook queries make SQLAlchemy warn.
@@ -88,13 +89,8 @@ def test_a_hubs_exchange_and_course_id_win_over_the_kits(released_course, tmp_pa
 
 
 def autograded_questions(course):
-    """grade_id of every autograder test cell (graded, not an answer) in the source notebooks."""
-    return {
-        cell.metadata.nbgrader.grade_id
-        for path in step_dir(course, "source").glob("*.ipynb")
-        for cell in nbformat.read(path, as_version=4).cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
-    }
+    """grade_id of every autograder test cell in the source notebooks."""
+    return set(autograded_points(step_dir(course, "source").glob("*.ipynb")))
 
 
 def autograded_errors(course, student, notebook):

@@ -21,7 +21,7 @@ import pytest
 from grading.course import KIT, step_dir
 from grading.course_folder import ASSIGNMENT
 from grading.rosters import CANVAS_STUDENT
-from tests.conftest import require_python
+from tests.conftest import autograded_points, require_python
 
 pytestmark = pytest.mark.fresh_venv
 
@@ -183,9 +183,7 @@ def test_notebooks_run_on_colab_and_its_hand_in_is_graded(released_course, real_
         subprocess.run([sys.executable, "-m", "grading", "--course", str(course), *step], check=True)
     with (course / "grades.csv").open() as stream:
         scores = {row["question"]: float(row["score"]) for row in csv.DictReader(stream) if row["student"] == CANVAS_ID}
-    full = {cell.metadata.nbgrader.grade_id: float(cell.metadata.nbgrader.points)
-            for path in source.glob("*.ipynb") for cell in nbformat.read(path, as_version=4).cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")}
+    full = autograded_points(source.glob("*.ipynb"))
     assert {question: scores.get(question) for question in full} == full, "the Colab hand-in scores what it should"
     with (course / "students.csv").open() as stream:
         (student,) = list(csv.DictReader(stream))

@@ -20,12 +20,11 @@ import time
 import urllib.request
 import zipfile
 
-import nbformat
 import pytest
 
 from grading.course import step_dir
 from grading.course_folder import ASSIGNMENT
-from tests.conftest import require_python
+from tests.conftest import autograded_points, require_python
 
 pytestmark = pytest.mark.fresh_venv
 
@@ -33,16 +32,6 @@ pytestmark = pytest.mark.fresh_venv
 SETUP_STEP = re.compile(r"^\| \d\. [^|]+\| `([^`]+)` \|", re.MULTILINE)
 STUDENT = "s1234567"
 STUDENT_PYTHON = "3.13"
-
-
-def autograded(notebooks):
-    """``{grade_id: points}`` of the autograded test cells of ``notebooks``."""
-    return {
-        cell.metadata.nbgrader.grade_id: cell.metadata.nbgrader.points
-        for path in notebooks
-        for cell in nbformat.read(path, as_version=4).cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
-    }
 
 
 def statuses(output, questions):
@@ -98,7 +87,7 @@ def test_student_path(released_course, fast_weights, tmp_path):
     timings = {}
     released = step_dir(released_course, "release")
     folder = shutil.copytree(released, tmp_path / ASSIGNMENT)
-    questions = autograded(released.glob("*.ipynb"))
+    questions = autograded_points(released.glob("*.ipynb"))
 
     steps = SETUP_STEP.findall((folder / "README.md").read_text())
     assert len(steps) == 2, f"the README's set-up is two commands, found {steps}"
@@ -157,6 +146,6 @@ def test_student_path(released_course, fast_weights, tmp_path):
     with grades.open() as stream:
         rows = [row for row in csv.DictReader(stream) if row["student"] == STUDENT]
     scores = {row["question"]: float(row["score"]) for row in rows if row["question"] in questions}
-    assert scores == {q: float(points) for q, points in autograded(source.glob("*.ipynb")).items()}
+    assert scores == autograded_points(source.glob("*.ipynb"))
     print("student path:", {step: round(seconds) for step, seconds in timings.items()},
           f"{sum(timings.values()) / 60:.1f} min in all")
