@@ -56,12 +56,13 @@ class SubmissionRun:
     """What grading one submission carries from one notebook's GradingExecute to the next (nbgrader makes
     one per notebook): the submission, the exporter of the autograde run, the deadline, the evidence."""
 
-    folder: str
+    folder: object  # the collected hand-in's folder
     exporter: object
     deadline: float  # time.monotonic() by which all its notebooks must be graded
     ahead: EvidenceAhead = None
 
     def time_left(self):
+        """Seconds left of the submission's time, at least 1."""
         return max(1, int(self.deadline - time.monotonic()))
 
 
@@ -122,7 +123,7 @@ class GradingExecute(Execute):
         if why:  # the formgrader's Autograde button, on a folder the kit did not collect
             raise GradingError(f"{self._submission}: not autograded: {why}")
         run = self._submission_run(source)
-        self.ahead, self.deadline = run.ahead, run.deadline
+        self.submission_run, self.ahead = run, run.ahead
         self._received = collections.Counter()  # output bytes per cell
         nb, resources = super().preprocess(nb, resources, km=km)
         for index, outputs in self._verdicts.items():  # what the kernel sent later cannot change them
@@ -206,15 +207,11 @@ class GradingExecute(Execute):
         report = self._run(new_code_cell(report_code(names, nonce)), index, store_history=False)
         return decode_report(report.outputs, nonce)
 
-    def _time_left(self):
-        """Seconds left of the submission's time."""
-        return max(1, int(self.deadline - time.monotonic()))
-
     def _run(self, cell, index, store_history=True):
         """Execute ``cell`` in the kernel; on a dead kernel, a spent deadline or a kernel that never comes back
         from its cell (it ignored the interrupt, or its outputs never finished arriving), an error output
         instead; that kernel is stopped, so the rest of its notebook fails at once instead of waiting too."""
-        if time.monotonic() >= self.deadline:
+        if time.monotonic() >= self.submission_run.deadline:
             cell.outputs = [failure_output("TimeoutError", "the submission's time limit was spent; this cell did not run")]
             return cell
         try:
@@ -242,7 +239,7 @@ class GradingExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
     def _cell_timeout(self, cell):
-        return min(self.timeout, self._time_left())
+        return min(self.timeout, self.submission_run.time_left())
 
     def _quotes_hidden_test(self, output):
         text = "\n".join(_strings(output))

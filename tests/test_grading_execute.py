@@ -16,7 +16,7 @@ def test_a_cell_that_ignores_the_interrupt_fails_with_the_rest_of_its_notebook(t
                                    new_code_cell("print('after')")])
     grader = GradingExecute(sandbox=False, timeout=3, iopub_timeout=2)
     grader.nb, grader.resources, grader._hidden = notebook, {"metadata": {"path": str(tmp_path)}}, set()
-    grader.deadline = time.monotonic() + 60
+    grader.submission_run = preprocessors.SubmissionRun(str(tmp_path), None, time.monotonic() + 60)
     with grader.setup_kernel():
         outputs = [grader._run(cell, index).outputs for index, cell in enumerate(notebook.cells)]
     assert outputs[0][0].text == "before\n"
