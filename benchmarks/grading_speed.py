@@ -31,11 +31,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grading.autograde import autograde  # noqa: E402
-from grading.collect import collect  # noqa: E402
+from grading.autograding.autograde import autograde  # noqa: E402
+from grading.intake.collect import collect  # noqa: E402
 from grading.course import KIT, step_dir  # noqa: E402
-from grading.preprocessors import kernel_environment  # noqa: E402
-from grading.release import release  # noqa: E402
+from grading.autograding.preprocessors import kernel_environment  # noqa: E402
+from grading.output.release import release  # noqa: E402
 
 WAYS = {"sandboxed, one at a time": dict(sandbox=True, jobs=1),
         "not sandboxed, one at a time": dict(sandbox=False, jobs=1),

@@ -1,5 +1,5 @@
 """How far the test mean IoU falls on test slices moved within the assignment's augmentation
-(``grading/perturb.py``): for trained U-Nets, and for a lookup table of the public slices.
+(``grading/judging/perturb.py``): for trained U-Nets, and for a lookup table of the public slices.
 
 The grader requires a handed-in model to keep its IoU there within ``questions.PERTURBED_MARGIN``
 of its plain test IoU; this prints the evidence for that margin. The lookup table is what a
@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import helpers  # noqa: E402, F401: the kit's TensorFlow settings, before Keras starts
-from grading.perturb import perturbed  # noqa: E402
+from grading.judging.perturb import perturbed  # noqa: E402
 from helpers.artifacts import load_training  # noqa: E402
 from helpers.data import load_data  # noqa: E402
 from helpers.dataset import find_dataset  # noqa: E402

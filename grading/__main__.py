@@ -12,7 +12,7 @@ from nbgrader.utils import parse_utc
 from .course_folder import LOG_FILE, Course
 from .course import COURSE_ID, DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, GradingError
 from . import progress
-from .exchange import hub_exchange
+from .intake.exchange import hub_exchange
 from .progress import ConsoleHandler
 
 log = logging.getLogger("grading")
@@ -122,8 +122,8 @@ def worker(address):
     """Check what a grading job needs on this machine (the sandbox, the dataset, a kernel's isolation),
     refusing with the fix when something is missing; then grade the scheduler's jobs until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from .autograde import check_grader
-    from .cluster import serve
+    from .autograding.autograde import check_grader
+    from .autograding.cluster import serve
 
     try:
         check_grader(sandbox=True)

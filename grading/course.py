@@ -14,10 +14,10 @@ from nbgrader.apps import NbGraderAPI
 from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config, PyFileConfigLoader
 
+from . import KIT
 from .course_folder import CONFIG_FILE, Course
 from .errors import GradingError  # noqa: F401 (the steps import it from here)
 
-KIT = Path(__file__).resolve().parent.parent
 COURSE_ID = "lung_segmentation_course"  # nbgrader's course_id, in the exchange's paths
 DEFAULT_COURSE = KIT / "grading" / "course"
 # Generous for a CPU: the slowest cell of the kit trains the fast U-Net.

@@ -9,10 +9,10 @@ from nbgrader.preprocessors import Execute, GetGrades
 
 from .course import COURSE_ID, DEFAULT_TIMEOUT, hub_config
 from .course_folder import ASSIGNMENT, Course
-from .feedback import finish_feedback
-from .inert import InertNotebook, markdown_to_html
-from .preprocessors import ClearHiddenTestsInFeedback, GradingExecute
-from .release import finish_release
+from .output.feedback import finish_feedback
+from .output.inert import InertNotebook, markdown_to_html
+from .autograding.preprocessors import ClearHiddenTestsInFeedback, GradingExecute
+from .output.release import finish_release
 
 
 def configure(c, config_file):
@@ -23,7 +23,7 @@ def configure(c, config_file):
     if "course_id" not in hub_config().CourseDirectory:
         c.CourseDirectory.course_id = COURSE_ID
     # nbgrader's collect, and the formgrader's Collect button, go through the kit's intake.
-    c.ExchangeFactory.collect = "grading.exchange.KitCollect"
+    c.ExchangeFactory.collect = "grading.intake.exchange.KitCollect"
     c.Execute.timeout = DEFAULT_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     # Kernels that import the submission's helpers only, in fast grading mode; what they write is

@@ -4,14 +4,14 @@ import logging
 import traceback
 
 from . import ledger
-from .autograde import autograde, check_grader
-from .cluster import Cluster
-from .collect import REFUSED, BadHandIns, collect, preview
-from .exchange import collect_exchange, release_feedback
+from .autograding.autograde import autograde, check_grader
+from .autograding.cluster import Cluster
+from .intake.collect import REFUSED, BadHandIns, collect, preview
+from .intake.exchange import collect_exchange, release_feedback
 from .course import DEFAULT_SUBMISSION_TIMEOUT, GradingError
-from .feedback import feedback
-from .grades import export
-from .release import release
+from .output.feedback import feedback
+from .output.grades import export
+from .output.release import release
 
 log = logging.getLogger("grading")
 UNSANDBOXED = "WARNING: graded with --no-sandbox: its code ran with the grader's rights"

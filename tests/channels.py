@@ -1,5 +1,5 @@
 """Two students' sandboxes and the channels between them outside the file system, tried as a
-student's helpers would, through the grader's process that calls them (grading/student_calls.py).
+student's helpers would, through the grader's process that calls them (grading/judging/student_calls.py).
 
 tests/test_sandbox_channels.py runs it as the user running the tests (root, in CI), and as a normal
 user: ``python -m tests.channels FOLDER`` (from the kit's root) prints what it found, as JSON. It
@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from grading.student_calls import Remote, student_process
+from grading.judging.student_calls import Remote, student_process
 
 ORDERS = ("ann then bob", "bob then ann")
 # A student's helpers: plant(name) leaves ``name`` in every channel two processes could share outside

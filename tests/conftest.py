@@ -154,7 +154,7 @@ def real_dataset():
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
     """A course folder with the kit's assignment released (read it; copy it before changing it)."""
-    from grading.release import release
+    from grading.output.release import release
 
     return made_once(tmp_path_factory, "course", release)
 

@@ -186,7 +186,7 @@ def graded_students():
 
 def _write_roster(roster, students):
     """A Canvas gradebook export listing ``students`` (less the one off the roster) and another assignment."""
-    from grading.rosters import CANVAS_STUDENT
+    from grading.output.rosters import CANVAS_STUDENT
 
     with roster.open("w", newline="") as stream:
         writer = csv.writer(stream)

@@ -1,4 +1,4 @@
-"""Evidence gathered ahead (grading/ahead.py): every test cell's evidence is gathered by the grader's
+"""Evidence gathered ahead (grading/judging/ahead.py): every test cell's evidence is gathered by the grader's
 evidence thread, in notebook order, the model's before the first question that needs it, on the
 answer cells handed in; an answer cell that differs in the notebook graded is gathered again for it."""
 import shutil
@@ -7,8 +7,8 @@ import threading
 import nbformat
 import pytest
 
-from grading import ahead as ahead_module
-from grading import evidence
+from grading.judging import ahead as ahead_module
+from grading.judging import evidence
 from grading.course import KIT
 
 

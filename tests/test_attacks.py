@@ -15,8 +15,8 @@ from nbgrader.api import Gradebook
 
 from grading.course import KIT, course_api, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.leaks import HIDDEN_TESTS, decoded, find_leaks, secret_lines
-from grading.sandbox import python_roots
+from grading.output.leaks import HIDDEN_TESTS, decoded, find_leaks, secret_lines
+from grading.judging.sandbox import python_roots
 from tests.graded_class import ATTACKS, LOST
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

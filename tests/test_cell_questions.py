@@ -1,5 +1,5 @@
 """1b.7 (compile) and 1b.9 (fit), judged by what the student's answer cell does to the grader's small
-model (grading/cell_questions.py, grading/sandboxed/run_cell.py, grading/replay.py).
+model (grading/judging/cell_questions.py, grading/judging/sandboxed/run_cell.py, grading/judging/replay.py).
 
 The variants run the fixed caller's settings in this process on the kit's own cells, rewritten as a
 student might; stand-ins go through the real process (without bubblewrap here; sandboxed in the
@@ -11,11 +11,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import cell_questions, replay
+from grading.judging import cell_questions, replay
 from grading.course import KIT
-from grading.evidence import cell_effect
-from grading.preprocessors import kernel_environment
-from grading.verdicts import Failure
+from grading.judging.evidence import cell_effect
+from grading.judging.sandbox import SCRIPTS
+from grading.autograding.preprocessors import kernel_environment
+from grading.judging.verdicts import Failure
 
 SOLUTION_COMPILE = ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy", '
                     'metrics=["accuracy", helpers.ImageIoU()])')
@@ -34,7 +35,7 @@ def cells():
 
 @pytest.fixture(scope="module")
 def run_cell():
-    spec = importlib.util.spec_from_file_location("run_cell", KIT / "grading" / "sandboxed" / "run_cell.py")
+    spec = importlib.util.spec_from_file_location("run_cell", SCRIPTS / "run_cell.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

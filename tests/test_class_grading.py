@@ -11,9 +11,9 @@ import pytest
 
 from grading import ledger
 from grading.course import KIT, step_dir
-from grading.feedback import PENDING, feedback
-from grading.grades import export
-from grading.rosters import CANVAS_ASSIGNMENT, CANVAS_STUDENT
+from grading.output.feedback import PENDING, feedback
+from grading.output.grades import export
+from grading.output.rosters import CANVAS_ASSIGNMENT, CANVAS_STUDENT
 from tests.conftest import grades_of
 from tests.graded_class import ATTACKS, DAMAGED, KERNEL_LINE, LINKS, LOST, NOT_IN_ROSTER, REFUSED, graded_students
 from tests.hand_in_damage import LOST_ANSWERS

@@ -1,4 +1,4 @@
-"""Grading on a Dask cluster (grading/cluster.py) as an instructor runs it on one machine: a stock
+"""Grading on a Dask cluster (grading/autograding/cluster.py) as an instructor runs it on one machine: a stock
 ``dask scheduler`` on 127.0.0.1, ``python -m grading worker`` processes, ``grade --cluster``. A worker
 killed mid-class has its hand-ins graded by another, each once; an unreachable scheduler fails in
 seconds, naming its address; a worker without what grading needs refuses, naming the fix."""

@@ -10,9 +10,9 @@ import pytest
 
 from grading import ledger
 from grading.__main__ import main
-from grading.collect import BadHandIns, collect, preview
+from grading.intake.collect import BadHandIns, collect, preview
 from grading.course import step_dir
-from grading.unpack import MAX_BYTES
+from grading.intake.unpack import MAX_BYTES
 from tests import attacks
 
 SECRET = "the grader's secret"

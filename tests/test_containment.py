@@ -8,12 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from grading import autograde as autograde_module
-from grading import collect as collect_module
+from grading.autograding import autograde as autograde_module
+from grading.intake import collect as collect_module
 from grading import ledger, workflow
-from grading.collect import BadHandIns, collect
+from grading.intake.collect import BadHandIns, collect
 from grading.course import step_dir
-from grading.rosters import CANVAS_STUDENT
+from grading.output.rosters import CANVAS_STUDENT
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Hand-ins submitted through nbgrader's exchange, collected through the kit's intake, and their feedback
-released back there (grading/exchange.py), with real unix users owning their submissions (made here,
+released back there (grading/intake/exchange.py), with real unix users owning their submissions (made here,
 as root, as a hub's students are); the last test is a whole hub round trip with nbgrader's own
 commands run by those users."""
 import importlib.metadata
@@ -18,10 +18,10 @@ from nbgrader.utils import notebook_hash
 
 from grading import ledger
 from grading.__main__ import main
-from grading.autograde import autograde
+from grading.autograding.autograde import autograde
 from grading.course import COURSE_ID, KIT, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.feedback import feedback
+from grading.output.feedback import feedback
 from tests.conftest import require_tool
 
 STUDENTS = ("lungkit-ann", "lungkit-bob")

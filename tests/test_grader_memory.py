@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grading.evidence import MAX_GRAPHS_BYTES, _npz
-from grading.inert import RECEIVED, InertNotebook
-from grading.preprocessors import MAX_RECEIVED, GradingExecute
+from grading.judging.evidence import MAX_GRAPHS_BYTES, _npz
+from grading.output.inert import RECEIVED, InertNotebook
+from grading.autograding.preprocessors import MAX_RECEIVED, GradingExecute
 from tests import attacks
 from tests.test_attacks import outputs
 

@@ -6,10 +6,10 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from grading.collect import BadHandIns, collect
+from grading.intake.collect import BadHandIns, collect
 from grading.course import GradingError, step_dir
-from grading.grades import export
-from grading.rosters import CANVAS_STUDENT
+from grading.output.grades import export
+from grading.output.rosters import CANVAS_STUDENT
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 

@@ -21,17 +21,17 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.preprocessors import GetGrades
 from traitlets.config import Config
 
-from grading import autograde as autograde_module
+from grading.autograding import autograde as autograde_module
 from grading import ledger
 from grading.__main__ import main
-from grading.autograde import autograde, check_isolation
-from grading.collect import MODEL, collect
+from grading.autograding.autograde import autograde, check_isolation
+from grading.intake.collect import MODEL, collect
 from grading.course import COURSE_ID, KIT, GradingError, course_api, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.exchange import hub_exchange
-from grading.grades import COLUMNS, export
-from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
-from grading.release import check_release, release
+from grading.intake.exchange import hub_exchange
+from grading.output.grades import COLUMNS, export
+from grading.output.leaks import HIDDEN_TESTS, find_leaks, secret_lines
+from grading.output.release import check_release, release
 from tests.conftest import autograded_points
 from tests.graded_class import LOST, graded_students
 
@@ -292,19 +292,19 @@ def test_a_notebook_cell_without_grading_metadata_stops_the_release(tmp_path):
 
 
 def test_a_release_whose_test_cells_and_questions_disagree_is_refused(tmp_path):
-    """A question of grading/questions.py whose test cell was deleted from its notebook: nothing is released."""
+    """A question of grading/judging/questions.py whose test cell was deleted from its notebook: nothing is released."""
     notebooks = shutil.copytree(KIT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("*.py"))
     notebook = nbformat.read(notebooks / "04_training.ipynb", as_version=4)
     notebook.cells = [cell for cell in notebook.cells
                       if cell.metadata.get("nbgrader", {}).get("grade_id") != "test_scheduler"]
     nbformat.write(notebook, notebooks / "04_training.ipynb")
-    with pytest.raises(GradingError, match="test_scheduler: registered in grading/questions.py, but no test cell"):
+    with pytest.raises(GradingError, match="test_scheduler: registered in grading/judging/questions.py, but no test cell"):
         release(tmp_path / "course", notebooks=notebooks)
     assert not step_dir(tmp_path / "course", "release").exists()
 
 
 def test_a_release_that_gives_answers_away_is_deleted(tmp_path, monkeypatch, caplog):
-    from grading import release as release_module
+    from grading.output import release as release_module
 
     monkeypatch.setattr(release_module, "strip_solutions", lambda folder: None)  # helpers/ keeps its solutions
     course = tmp_path / "course"

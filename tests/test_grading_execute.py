@@ -1,4 +1,4 @@
-"""GradingExecute's limits (grading/preprocessors.py): a notebook kernel that never comes back from a cell
+"""GradingExecute's limits (grading/autograding/preprocessors.py): a notebook kernel that never comes back from a cell
 costs that notebook's remaining cells, never the hand-in; a submission's time runs from its first notebook
 to its last, and starts again when it is autograded again (the formgrader's button)."""
 import time
@@ -6,8 +6,8 @@ import time
 from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grading import preprocessors
-from grading.preprocessors import GradingExecute
+from grading.autograding import preprocessors
+from grading.autograding.preprocessors import GradingExecute
 from tests.grading_submissions import HANG_IGNORING_THE_INTERRUPT
 
 

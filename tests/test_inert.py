@@ -1,4 +1,4 @@
-"""What autograde writes is bounded and inert (grading/inert.py): the payloads of tests/attacks.py
+"""What autograde writes is bounded and inert (grading/output/inert.py): the payloads of tests/attacks.py
 add no script, event handler, ``javascript:`` URL, iframe or SVG to a feedback page, and a cell's
 outputs are cut to size with a line that says so. The browser proof, on a graded class, is in
 tests/test_instructor_browser.py."""
@@ -14,7 +14,7 @@ from traitlets.config import Config
 import nbgrader
 from grading.course import KIT
 from grading.settings import configure
-from grading.inert import CUT, MAX_CELL_OUTPUT, MAX_NOTEBOOK_OUTPUT, InertNotebook
+from grading.output.inert import CUT, MAX_CELL_OUTPUT, MAX_NOTEBOOK_OUTPUT, InertNotebook
 from tests.attacks import HUGE_OUTPUT, xss_answer, xss_outputs
 
 TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"

@@ -10,8 +10,8 @@ from nbgrader.api import Gradebook
 from grading import ledger
 from grading.course import COURSE_ID, course_api, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.leaks import HIDDEN_TESTS, find_leaks, secret_lines
-from grading.release import STUDENT_SCRIPTS, check_release
+from grading.output.leaks import HIDDEN_TESTS, find_leaks, secret_lines
+from grading.output.release import STUDENT_SCRIPTS, check_release
 from tests.attacks import XSS_NAMES
 from tests.conftest import grades_of
 from tests.graded_class import graded_students

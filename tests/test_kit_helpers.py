@@ -1,11 +1,12 @@
-"""The grader's references come through one door (grading/kit_helpers.py): the kit's own helpers/,
+"""The grader's references come through one door (grading/judging/kit_helpers.py): the kit's own helpers/,
 loaded from its files under a package name of the grader's. No grader-side module imports the name
-``helpers`` a hand-in can shadow, and grading/sandboxed/ imports nothing of the grader."""
+``helpers`` a hand-in can shadow, and grading/judging/sandboxed/ imports nothing of the grader."""
 import ast
 import subprocess
 import sys
 
 from grading.course import KIT
+from grading.judging.sandbox import SCRIPTS
 
 GRADING = KIT / "grading"
 
@@ -30,7 +31,7 @@ def test_no_grader_module_imports_the_name_a_hand_in_can_shadow():
 
 
 def test_the_sandboxed_scripts_import_nothing_of_the_grader():
-    scripts = sorted((GRADING / "sandboxed").glob("*.py"))
+    scripts = sorted(SCRIPTS.glob("*.py"))
     assert len(scripts) >= 6
     of_the_grader = {path.name: module for path in scripts for module, level in imported(path)
                      if level > 0 or module == "grading" or module.startswith("grading.")}
@@ -44,8 +45,8 @@ def test_a_helpers_first_on_the_path_never_stands_in_for_the_kits(tmp_path):
     fake.mkdir()
     (fake / "__init__.py").write_text("raise SystemExit('the shadowing helpers was imported')\n")
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
-             "from grading import evidence, perturb, questions, release;"
-             "from grading.kit_helpers import kit_helpers;"
+             "from grading.judging import evidence, perturb, questions; from grading.output import release;"
+             "from grading.judging.kit_helpers import kit_helpers;"
              "print(kit_helpers('data').__file__, kit_helpers('config').AUGMENTATION['cval'], 'helpers' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=KIT, capture_output=True, text=True,
                           timeout=120)

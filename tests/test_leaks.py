@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from grading.leaks import find_leaks
+from grading.output.leaks import find_leaks
 
 SECRET = 'assert hidden_iou == 1.0, "two empty masks"'
 ENCODINGS = {

@@ -7,12 +7,13 @@ import zipfile
 
 import pytest
 
-from grading import ledger, rosters
-from grading.collect import collect
+from grading import ledger
+from grading.output import rosters
+from grading.intake.collect import collect
 from grading.course import step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.grades import export
-from grading.rosters import CANVAS_STUDENT
+from grading.output.grades import export
+from grading.output.rosters import CANVAS_STUDENT
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
@@ -112,7 +113,7 @@ def test_the_moodle_worksheet_comes_back_with_the_grades_of_fully_graded_student
 
 
 def test_another_lms_is_one_more_roster_class(tmp_path):
-    """The extension point (grading/rosters/): a Roster subclass, as one more module there would hold, is
+    """The extension point (grading/output/rosters/): a Roster subclass, as one more module there would hold, is
     read and written like Canvas' and Moodle's."""
     class Blackboard(rosters.Roster):
         EXPORT = "Blackboard's grade centre download"

@@ -1,13 +1,13 @@
-"""Test slices moved within the assignment's augmentation (grading/perturb.py), and the mean IoU question
+"""Test slices moved within the assignment's augmentation (grading/judging/perturb.py), and the mean IoU question
 that requires a handed-in model to keep its IoU on them: a lookup table of the public slices' masks
 falls, a model that finds lungs does not."""
 import numpy as np
 import pytest
 
-from grading import perturb, questions
-from grading.evidence import ModelEvidence
-from grading.kit_helpers import kit_helpers
-from grading.verdicts import Failure
+from grading.judging import perturb, questions
+from grading.judging.evidence import ModelEvidence
+from grading.judging.kit_helpers import kit_helpers
+from grading.judging.verdicts import Failure
 
 
 def blobs(count=6, size=128, seed=0):

@@ -8,10 +8,10 @@ import pytest
 from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from grading import ledger
-from grading.collect import BadHandIns, collect, preview
+from grading.intake.collect import BadHandIns, collect, preview
 from grading.course import Course, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.repair import plan, repair
+from grading.intake.repair import plan, repair
 from tests.hand_in_damage import DAMAGES, LOST_ANSWERS, write_damaged_hand_ins, zip_of_zips
 from tests.test_grading import tree_digest
 

@@ -14,7 +14,7 @@ import pytest
 
 from grading.__main__ import main
 from grading.course import KIT, Course, step_dir
-from grading.sandbox import (INSTALL_HINT, UID_LOCKS, SandboxedKernelManager, SandboxError, bwrap_path, python_roots,
+from grading.judging.sandbox import (INSTALL_HINT, UID_LOCKS, SandboxedKernelManager, SandboxError, bwrap_path, python_roots,
                              sandbox_uid)
 from tests import attacks
 from tests.conftest import require_tool
@@ -115,7 +115,7 @@ def test_two_grading_processes_at_once_never_share_a_sandbox_user():
     process limit."""
     if os.getuid() != 0:
         pytest.skip("a grader that is not root gives each sandbox a user namespace of its own: no user to share")
-    claim = "import sys, time; from grading.sandbox import sandbox_uid; print(sandbox_uid(), flush=True); time.sleep(120)"
+    claim = "import sys, time; from grading.judging.sandbox import sandbox_uid; print(sandbox_uid(), flush=True); time.sleep(120)"
     graders = [subprocess.Popen([sys.executable, "-c", claim], cwd=KIT, stdout=subprocess.PIPE, text=True)
                for _ in range(2)]
     try:

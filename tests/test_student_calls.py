@@ -1,5 +1,5 @@
 """The function questions' calls: the probe runs in the grader, and each call of a student's function
-goes to a process of that question's own as plain data (grading/student_calls.py). Without bubblewrap
+goes to a process of that question's own as plain data (grading/judging/student_calls.py). Without bubblewrap
 (``sandbox=False``) the same caller runs, so the protocol and the limits are tested anywhere; the
 sandboxed run is in tests/test_sandbox.py."""
 import os
@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from grading.evidence import function_values
-from grading.verdicts import Failure
+from grading.judging.evidence import function_values
+from grading.judging.verdicts import Failure
 
 HELPERS = '''
 import inspect, os, sys, time

@@ -20,7 +20,7 @@ import pytest
 
 from grading.course import KIT, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.rosters import CANVAS_STUDENT
+from grading.output.rosters import CANVAS_STUDENT
 from tests.conftest import autograded_points, require_python
 
 pytestmark = pytest.mark.fresh_venv

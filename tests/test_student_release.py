@@ -15,10 +15,10 @@ import zipfile
 import nbformat
 import pytest
 
-from grading.collect import collect
+from grading.intake.collect import collect
 from grading.course import KIT, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.release import STUDENT_SCRIPTS, student_readme
+from grading.output.release import STUDENT_SCRIPTS, student_readme
 from helpers.config import RECIPES
 
 

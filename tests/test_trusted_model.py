@@ -18,12 +18,13 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from grading.architecture_rules import architecture_problems
-from grading.sandboxed.export_model import GRAPHS, frozen_graph
+from grading.judging.architecture_rules import architecture_problems
+from grading.judging.sandbox import SCRIPTS
+from grading.judging.sandboxed.export_model import GRAPHS, frozen_graph
 from helpers import U_Net, save_training
 
 ROOT = Path(__file__).resolve().parent.parent
-SANDBOXED = ROOT / "grading" / "sandboxed"
+SANDBOXED = SCRIPTS
 # Keras warns that a subclassed model without a build() method is built by its first call.
 pytestmark = pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer")
 

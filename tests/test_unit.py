@@ -1,4 +1,4 @@
-"""The unit of work (grading/unit.py): ``grade_one`` grades a hand-in from plain data (``job_for``'s) in a
+"""The unit of work (grading/autograding/unit.py): ``grade_one`` grades a hand-in from plain data (``job_for``'s) in a
 scratch course and returns plain data, touching nothing of the course; ``merge``, in the instructor's
 process, puts it into the course's gradebook and autograded/ folder."""
 import json
@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from grading.collect import collect
+from grading.intake.collect import collect
 from grading.course import course_api, step_dir
 from grading.course_folder import ASSIGNMENT
-from grading.unit import grade_one, job_for, merge
+from grading.autograding.unit import grade_one, job_for, merge
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_output
 
-from grading.autograde import check_test_cells
+from grading.autograding.autograde import check_test_cells
 from grading.course import KIT, step_dir
 from grading.errors import GradingError
-from grading.questions import is_autograder_test
-from grading import questions
-from grading.verdicts import (
+from grading.judging.questions import is_autograder_test
+from grading.judging import questions
+from grading.judging.verdicts import (
     REPORT_MIME, Failure, decode, decode_report, report_code, requested_names, run_checks, split_test, visible,
 )
 

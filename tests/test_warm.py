@@ -1,4 +1,4 @@
-"""The warm parent of a hand-in's question processes (grading/warm.py, sandboxed/warm_parent.py): each
+"""The warm parent of a hand-in's question processes (grading/judging/warm.py, sandboxed/warm_parent.py): each
 question's process is forked by it, and must be as fresh as a sandbox of its own. Each test mounts
 what a student would try from one question's process against the next one's, or against the parent."""
 import os
@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 
-from grading.evidence import function_values
-from grading.sandbox import SCRIPTS
-from grading.verdicts import Failure
-from grading.warm import WarmParent
+from grading.judging.evidence import function_values
+from grading.judging.sandbox import SCRIPTS
+from grading.judging.verdicts import Failure
+from grading.judging.warm import WarmParent
 from tests.conftest import require_tool
 
 HELPERS = '''
@@ -133,7 +133,7 @@ def test_a_parent_that_cannot_start_leaves_the_questions_to_start_cold(warm_hand
         raise OSError("the grader's warm parent of the question processes did not start (a stand-in)")
 
     monkeypatch.setattr(warm, "_start_parent", cannot_start)
-    with caplog.at_level("WARNING", logger="grading.warm"):
+    with caplog.at_level("WARNING", logger="grading.judging.warm"):
         assert ask(hand_in, warm, "total = add(2, 3)", ["total"]) == {"total": 5}
         assert ask(hand_in, warm, "parent = parent_pid()", ["parent"]) == {"parent": 1}, "bubblewrap's, not a parent's"
     assert "the question processes start cold" in caplog.text

@@ -15,7 +15,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .errors import GradingError
+from ..errors import GradingError
 
 MAX_BYTES = 200 * 2**20
 MAX_FILES = 2000

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import GradingError
+from ..errors import GradingError
 from .kit_helpers import grader_dataset, kit_helpers
 from .perturb import perturbed
 from .sandbox import last_line, run_script

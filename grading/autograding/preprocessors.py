@@ -12,16 +12,17 @@ from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from traitlets import Bool, Integer, List, Unicode
 
-from . import evidence, ledger, questions
-from .ahead import EvidenceAhead
-from .errors import GradingError
-from .inert import MAX_CELL_OUTPUT, RECEIVED
-from .kit_helpers import dataset_or_none
-from .leaks import _strings, secret_lines
-from .course import DEFAULT_SUBMISSION_TIMEOUT
-from .course_folder import Course
-from .sandbox import SandboxedKernelManager
-from .verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
+from ..judging import evidence, questions
+from .. import ledger
+from ..judging.ahead import EvidenceAhead
+from ..errors import GradingError
+from ..output.inert import MAX_CELL_OUTPUT, RECEIVED
+from ..judging.kit_helpers import dataset_or_none
+from ..output.leaks import _strings, secret_lines
+from ..course import DEFAULT_SUBMISSION_TIMEOUT
+from ..course_folder import Course
+from ..judging.sandbox import SandboxedKernelManager
+from ..judging.verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
 # import path (PYTHONPATH), code run at start-up, or an artifacts folder outside the submission.

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import dask
 from distributed import Client, LocalCluster, Worker, WorkerPlugin
 
-from .course import GradingError
-from .sandbox import SandboxedKernelManager
+from ..course import GradingError
+from ..judging.sandbox import SandboxedKernelManager
 
 log = logging.getLogger(__name__)
 CONNECT_SECONDS = 10  # to reach the scheduler

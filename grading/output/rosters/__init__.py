@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from ..errors import GradingError
+from ...errors import GradingError
 from .base import Roster
 from .canvas import CANVAS_ASSIGNMENT, CANVAS_STUDENT
 

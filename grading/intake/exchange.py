@@ -21,10 +21,10 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.exchange.default import Exchange, ExchangeCollect
 from nbgrader.utils import parse_utc
 
-from . import ledger
+from .. import ledger
 from .collect import NBGRADER_FILES, BadHandIns, collect_one, nbgrader_file
-from .course import COURSE_ID, Course, GradingError, course_api, hub_config
-from .course_folder import ASSIGNMENT
+from ..course import COURSE_ID, Course, GradingError, course_api, hub_config
+from ..course_folder import ASSIGNMENT
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ import importlib
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
-from .errors import GradingError
+from .. import KIT
+from ..errors import GradingError
 
 PACKAGE = "lungkit_reference"
-HELPERS = Path(__file__).resolve().parent.parent / "helpers"
+HELPERS = KIT / "helpers"
 
 
 def kit_helpers(module):

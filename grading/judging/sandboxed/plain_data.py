@@ -2,7 +2,7 @@
 that runs student code.
 
 Used inside the sandbox (the kernel's report, ``call_functions.py``): the standard library and
-NumPy only. The grader decodes what comes out with ``grading.verdicts.decode``, which accepts
+NumPy only. The grader decodes what comes out with ``grading.judging.verdicts.decode``, which accepts
 nothing else; ``decode`` here reads what the grader sends in (its arguments, trusted).
 """
 import base64

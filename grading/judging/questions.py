@@ -72,7 +72,7 @@ def kind(grade_id):
     for name, registry in (("function", FUNCTION_TESTS), ("model", MODEL_TESTS), ("cell", CELL_TESTS)):
         if grade_id in registry:
             return name
-    raise ValueError(f"the test cell {grade_id} is in no registry of grading/questions.py, so it cannot be judged")
+    raise ValueError(f"the test cell {grade_id} is in no registry of grading/judging/questions.py, so it cannot be judged")
 
 
 def unjudgeable(folder):
@@ -91,7 +91,7 @@ def unjudgeable(folder):
                 except ValueError as error:
                     problems.append(f"{path.name}, {grade_id}: {error}")
     for grade_id in sorted({*FUNCTION_TESTS, *MODEL_TESTS, *CELL_TESTS} - asked):
-        problems.append(f"{grade_id}: registered in grading/questions.py, but no test cell of {Path(folder).name} "
+        problems.append(f"{grade_id}: registered in grading/judging/questions.py, but no test cell of {Path(folder).name} "
                         "asks it (renamed or deleted?)")
     return problems
 

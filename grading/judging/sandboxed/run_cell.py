@@ -5,7 +5,7 @@ student's answer cells (1b.7's compile, 1b.9's fit), run again on the grader's m
 
 The request is one JSON line, ``{"setting": "compile" or "fit", "source": the cell, "inputs": ...}``
 (``plain_data``), the answer one JSON line, ``{"value": ...}`` or ``{"error": "Name: message"}``.
-The grader's model is one 1x1 convolution with a sigmoid (``grading/replay.py``), with the weights
+The grader's model is one 1x1 convolution with a sigmoid (``grading/judging/replay.py``), with the weights
 it sends. The cell runs with the names the notebook's set-up gives it, the grader's in place of
 the model, the data and the functions it works on:
 

@@ -10,14 +10,14 @@ import uuid
 
 from distributed import as_completed
 
-from . import ledger
-from .course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Course, GradingError
-from .progress import ClassProgress
+from .. import ledger
+from ..course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Course, GradingError
+from ..progress import ClassProgress
 from .preprocessors import kernel_environment
 from .cluster import grading_client
-from .sandbox import SandboxError, check_sandbox
-from . import questions
-from .evidence import grader_dataset, private_reference
+from ..judging.sandbox import SandboxError, check_sandbox
+from ..judging import questions
+from ..judging.evidence import grader_dataset, private_reference
 from .unit import grade_one, job_for, merge
 
 log = logging.getLogger(__name__)

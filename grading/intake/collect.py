@@ -12,8 +12,9 @@ import traceback
 import unicodedata
 from pathlib import Path
 
-from . import ledger, lms
-from .course import DEFAULT_COURSE, Course, GradingError
+from .. import ledger
+from . import lms
+from ..course import DEFAULT_COURSE, Course, GradingError
 from .repair import plan, repair
 from .unpack import copy_folder, extract_zip, is_debris
 

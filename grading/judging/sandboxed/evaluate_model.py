@@ -7,7 +7,7 @@ untrusted data) and ``IN_DIR/images.npy`` (float32, ``(N, 128, 128, 1)``), and w
 
 - ``probabilities.npy``: the inference graph's output on the images, float32 ``(N, 128, 128, C)``
   (``C`` is 1 for a valid model), computed in batches of 8;
-- ``architecture.json``: the facts question 1b.6 is judged on (``grading/architecture_rules.py``).
+- ``architecture.json``: the facts question 1b.6 is judged on (``grading/judging/architecture_rules.py``).
 
 A graph is refused, with a one-line reason in ``OUT_DIR/error.txt`` and on stderr and exit status
 2, when it is not made only of what the assignment's layers (Conv2D, MaxPool2D, UpSampling2D,

@@ -187,7 +187,7 @@ def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=No
 
 def run_script(script, environment, args=(), submission=None, inputs=None, outputs=None, stdin=b"", timeout=300,
                sandbox=True, warm=None):
-    """Run ``python -I grading/sandboxed/<script> ARGS``; ``(exit status, stdout bytes, stderr text)``.
+    """Run ``python -I grading/judging/sandboxed/<script> ARGS``; ``(exit status, stdout bytes, stderr text)``.
 
     It starts in a scratch copy of ``submission`` (if given). ``inputs`` and ``outputs`` are the
     grader's folders, read-only and writable; in the sandbox they are mounted at ``/inputs`` and
@@ -215,7 +215,7 @@ def run_script(script, environment, args=(), submission=None, inputs=None, outpu
 
 def start_script(script, environment, scratch, args=(), submission=None, inputs=None, outputs=None, sandbox=True,
                  warm=None, **streams):
-    """Start ``python -I grading/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen (or the
+    """Start ``python -I grading/judging/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen (or the
     WarmChild of ``warm``, when sandboxed).
 
     ``scratch``: a folder of the grader's that outlives the process (the unsandboxed copy of the

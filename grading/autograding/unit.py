@@ -26,10 +26,10 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
-from . import ledger
-from .collect import unwritable_by_others
-from .course import DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
-from .course_folder import ASSIGNMENT
+from .. import ledger
+from ..intake.collect import unwritable_by_others
+from ..course import DEFAULT_SUBMISSION_TIMEOUT, KIT, Course, GradingError, course_api, write_config
+from ..course_folder import ASSIGNMENT
 from .preprocessors import GradingExecute, finish_submission
 
 def job_for(course, student):

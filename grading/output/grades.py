@@ -6,9 +6,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import ledger, rosters
-from .course import DEFAULT_COURSE, Course, gradebook
-from .course_folder import ASSIGNMENT
+from .. import ledger
+from . import rosters
+from ..course import DEFAULT_COURSE, Course, gradebook
+from ..course_folder import ASSIGNMENT
 
 log = logging.getLogger(__name__)
 COLUMNS = ("student", "notebook", "question", "score", "max_score", "needs_manual_grade", "status")

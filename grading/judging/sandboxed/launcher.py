@@ -2,7 +2,7 @@
 
     python launcher.py SETTINGS_JSON -- COMMAND...
 
-It is started by bubblewrap (see ``grading/sandbox.py``), before any student code, and uses the
+It is started by bubblewrap (see ``grading/judging/sandbox.py``), before any student code, and uses the
 standard library only. In order: it sets the resource limits, a priority below the grader's and
 the cores the command may use,
 copies the read-only submission (if there is one) into the sandbox's private home without the

@@ -7,10 +7,10 @@ import re
 import shutil
 import traceback
 
-from . import ledger
-from .collect import NBGRADER_FILES, nbgrader_file
-from .course import DEFAULT_COURSE, Course, course_api, gradebook
-from .course_folder import ASSIGNMENT
+from .. import ledger
+from ..intake.collect import NBGRADER_FILES, nbgrader_file
+from ..course import DEFAULT_COURSE, Course, course_api, gradebook
+from ..course_folder import ASSIGNMENT
 from .leaks import HIDDEN_TESTS, describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)

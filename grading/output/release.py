@@ -11,10 +11,10 @@ import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearSolutions
 
-from .course import DEFAULT_COURSE, KIT, Course, GradingError, course_api, succeeded, write_config
-from .course_folder import ASSIGNMENT
-from . import questions
-from .kit_helpers import kit_helpers
+from ..course import DEFAULT_COURSE, KIT, Course, GradingError, course_api, succeeded, write_config
+from ..course_folder import ASSIGNMENT
+from ..judging import questions
+from ..judging.kit_helpers import kit_helpers
 from .leaks import describe, find_leaks, secret_lines
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def release(course=DEFAULT_COURSE, notebooks=KIT / "notebooks", helpers=KIT / "h
     course = Course.of(course)
     problems = questions.unjudgeable(course.step("source"))
     if problems:
-        raise GradingError("not released: test cells and grading/questions.py disagree; fix them, then release "
+        raise GradingError("not released: test cells and grading/judging/questions.py disagree; fix them, then release "
                            "again:\n" + "\n".join(problems))
     write_config(course)
     succeeded(course_api(course).generate_assignment(ASSIGNMENT, force=True), "generate_assignment")

@@ -1,6 +1,6 @@
 """Question 1b.6's rules for the U-Net, judged on the facts the trusted evaluator derives from its graph.
 
-``grading/sandboxed/evaluate_model.py`` writes the facts (``architecture.json``) and has already
+``grading/judging/sandboxed/evaluate_model.py`` writes the facts (``architecture.json``) and has already
 refused any graph with another layer than Conv2D, MaxPool2D, UpSampling2D, Dropout and
 concatenation; these rules judge how those layers are put together, and their sizes, which hold for
 the trained model as for a fresh one: a network of huge kernels can store the public slices' masks
