@@ -19,16 +19,15 @@ PARALLEL = -n 2 --dist loadgroup
 test: $(VENV)/installed.stamp
 	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(PARALLEL) tests notebooks --nbval-lax --nbval-current-env
 
-# The loop after each change, under 5 minutes: every test but those that need the graded class, build
-# a fresh virtual environment, start a cluster or grade a hand-in of their own (pyproject.toml's
-# markers), and nbval.
+# The loop after each change, under 2 minutes: the unit tier (tests/unit: the kit's modules without the
+# dataset, a kernel, the sandbox or a browser). The other tiers: pytest tests/sandbox, pytest tests/e2e.
 test-quick: $(VENV)/installed.stamp
-	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(PARALLEL) -m "not graded_class and not fresh_venv and not cluster and not grades_hand_in" tests notebooks --nbval-lax --nbval-current-env
+	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(PARALLEL) tests/unit
 
 # The library's tests (the test modules that do not import the grading package) and the fast
 # nbval, without the grading and student-side round trips, e.g. on another Python:
 # make PYTHON=python3.13 VENV=.venv-3.13 test-library
-LIBRARY_TESTS = $(shell grep -L -E '^(from|import) grading' tests/test_*.py)
+LIBRARY_TESTS = $(shell grep -L -E '^(from|import) grading' tests/*/test_*.py)
 test-library: $(VENV)/installed.stamp
 	LUNGKIT_FAST=1 $(BIN)/python -m pytest $(LIBRARY_TESTS) notebooks --nbval-lax --nbval-current-env
 

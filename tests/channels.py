@@ -1,7 +1,7 @@
 """Two students' sandboxes and the channels between them outside the file system, tried as a
 student's helpers would, through the grader's process that calls them (grading/judging/student_calls.py).
 
-tests/test_sandbox_channels.py runs it as the user running the tests (root, in CI), and as a normal
+tests/sandbox/test_sandbox_channels.py runs it as the user running the tests (root, in CI), and as a normal
 user: ``python -m tests.channels FOLDER`` (from the kit's root) prints what it found, as JSON. It
 imports only the grader's side of the sandbox (NumPy and jupyter_client), never pytest.
 """

@@ -5,7 +5,12 @@ released course, fast-trained and untrained weights, the class of hand-ins grade
 ``make test`` runs the tests on two pytest-xdist workers, by groups (``GroupScheduling``): the tests
 that read the graded class go to one of them (it is graded once per run, by that worker), the
 notebooks' cells to one worker in order, each other module to whichever worker is free; the released
-course and the fast weights are made once per run and shared (``made_once``)."""
+course and the fast weights are made once per run and shared (``made_once``).
+
+The tests live in three tiers, one folder each, marked by it (``tier_problems`` refuses a test in
+the wrong one): ``unit/`` (the kit's modules on their own: no dataset, trained weights, graded
+class or browser; ``make test-quick``), ``sandbox/`` (bubblewrap, kernels, one hand-in at most) and
+``e2e/`` (the graded class, browsers, fresh venvs, the cluster, the real dataset)."""
 import fcntl
 import glob
 import hashlib
@@ -76,12 +81,44 @@ def pytest_unconfigure(config):
         shutil.rmtree(Path(os.environ.pop(GROUPS_FILE)).parent, ignore_errors=True)
 
 
+TIERS = ("unit", "sandbox", "e2e")
+# What a unit test may not use: the real dataset, weights trained on it, the graded class, a browser.
+NOT_IN_UNIT = {"real_dataset", "fast_weights", "other_u_net_weights", "graded_class", "formgrader", "browser",
+               "listener", "beacon"}
+COSTLY = {"graded_class", "fresh_venv", "cluster", "grades_hand_in"}  # pyproject.toml's markers
+
+
+def tier_of(item):
+    """The tier folder of a test under tests/ (None for nbval's notebook cells or a test beside the tiers)."""
+    parts = Path(item.nodeid.split("::")[0]).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in TIERS else None
+
+
+def tier_problems(items):
+    """One line per test in the wrong place: a test of tests/ outside the tier folders, or a unit test
+    that uses what the unit tier leaves out (a fixture of NOT_IN_UNIT or a marker of COSTLY)."""
+    problems = []
+    for item in items:
+        if item.nodeid.startswith("tests/") and tier_of(item) is None:
+            problems.append(f"{item.nodeid}: not in a tier; move it to tests/unit, tests/sandbox or tests/e2e")
+        elif tier_of(item) == "unit":
+            needs = sorted(NOT_IN_UNIT & set(item.fixturenames) | COSTLY & {mark.name for mark in item.iter_markers()})
+            if needs:
+                problems.append(f"{item.nodeid} needs {', '.join(needs)}: move it to tests/sandbox or tests/e2e")
+    return problems
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark each test that needs the graded class, whichever fixture brings it in: ``make test-quick``
-    leaves those out, with the ``fresh_venv`` ones (marked in their modules). Under pytest-xdist, tell
-    the controller each test's group (``GroupScheduling``)."""
+    """Refuse a test in the wrong tier (``tier_problems``); mark each with its tier, and each test that needs
+    the graded class, whichever fixture brings it in. Under pytest-xdist, tell the controller each test's
+    group (``GroupScheduling``)."""
+    problems = tier_problems(items)
+    if problems:
+        raise pytest.UsageError("tests in the wrong tier:\n" + "\n".join(problems))
     groups = {}
     for item in items:
+        if tier_of(item):
+            item.add_marker(tier_of(item))
         if "graded_class" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.graded_class)
             groups[item.nodeid] = "graded class"

@@ -6,7 +6,7 @@ right though not the reference, the attacks of ``tests/attacks.py`` with their h
 hand-ins damaged by editors and browsers, a hostile zip (links, Mac debris, script in its answers and
 outputs, an 8 MB output), plus hand-ins that are refused (a broken zip, a zip bomb, a link to
 ``/dev/zero``) and a roster student with no hand-in.
-``LOST`` says which autograded questions each hand-in loses (tests/test_grading.py checks it).
+``LOST`` says which autograded questions each hand-in loses (tests/e2e/test_grading.py checks it).
 """
 import csv
 import os

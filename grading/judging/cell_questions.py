@@ -23,7 +23,7 @@ BATCH_SIZE, EPOCHS = 4, 3
 COMPILE_STEPS = 3  # training steps on one batch after the student's compile
 LEARNING_RATE = 1e-3  # 1b.7's
 # How far Keras' float32 training may land from the NumPy replay: at most 1e-6 in the weights and 1e-6
-# of the loss over 20 draws (tests/test_cell_questions.py keeps it so). AdamW for Adam lands 1.1e-5 off.
+# of the loss over 20 draws (tests/sandbox/test_cell_questions.py keeps it so). AdamW for Adam lands 1.1e-5 off.
 WEIGHT_TOLERANCE = 4e-6
 LOSS_TOLERANCE = 1e-4  # relative
 

@@ -1,7 +1,7 @@
 """The kit's own ``helpers/``, with its solutions, for the grader's references: loaded from the kit's
 files under a package name of the grader's, ``lungkit_reference``, so that a hand-in's ``helpers``
 can never stand in for it, whatever ``sys.path`` holds. The grader imports the kit's library only
-through here (``tests/test_kit_helpers.py`` pins it), and finds its copy of the dataset with it."""
+through here (``tests/unit/test_kit_helpers.py`` pins it), and finds its copy of the dataset with it."""
 import functools
 import importlib
 import importlib.util

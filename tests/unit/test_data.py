@@ -1,4 +1,4 @@
-"""load_data on synthetic slices written as TIFFs, and on the real data when present."""
+"""load_data on synthetic slices written as TIFFs (the real data: tests/e2e/test_real_dataset.py)."""
 import numpy as np
 import pytest
 
@@ -44,13 +44,3 @@ def test_minmax_depends_on_each_slices_padding(synthetic_dataset):
 def test_unknown_normalization_is_named(synthetic_dataset):
     with pytest.raises(ValueError, match="'zscore'"):
         load(synthetic_dataset, "zscore")
-
-
-def test_real_data_shapes_and_ranges(real_dataset):
-    (train, train_masks), (val, val_masks), (test, test_masks) = load(real_dataset)
-    assert [a.shape[0] for a in (train, val, test)] == [160, 53, 54]
-    assert train.shape[1:] == val.shape[1:] == test.shape[1:] == (128, 128, 1)
-    assert all(0.0 <= a.min() and a.max() <= 1.0 for a in (train, val, test))
-    masks = np.concatenate([train_masks, val_masks, test_masks])
-    assert masks.dtype == np.int16 and set(np.unique(masks)) == {0, 1}
-    assert 0.1 < masks.mean() < 0.4  # lungs cover about a fifth of a slice

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(code, **environment):

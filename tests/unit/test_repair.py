@@ -13,7 +13,7 @@ from grading.course import Course, step_dir
 from grading.course_folder import ASSIGNMENT
 from grading.intake.repair import plan, repair
 from tests.hand_in_damage import DAMAGES, LOST_ANSWERS, write_damaged_hand_ins, zip_of_zips
-from tests.test_grading import tree_digest
+from tests.e2e.test_grading import tree_digest
 
 
 ROLE = ("grade", "solution", "locked", "points")  # what nbgrader grades a cell by

@@ -1,7 +1,7 @@
 """What autograde writes is bounded and inert (grading/output/inert.py): the payloads of tests/attacks.py
 add no script, event handler, ``javascript:`` URL, iframe or SVG to a feedback page, and a cell's
 outputs are cut to size with a line that says so. The browser proof, on a graded class, is in
-tests/test_instructor_browser.py."""
+tests/e2e/test_instructor_browser.py."""
 from html.parser import HTMLParser
 from pathlib import Path
 

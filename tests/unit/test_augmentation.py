@@ -4,7 +4,7 @@ import pytest
 
 from helpers import augmented_dataset, create_generator
 
-from .conftest import synthetic_slice
+from tests.conftest import synthetic_slice
 
 
 @pytest.fixture(scope="module")

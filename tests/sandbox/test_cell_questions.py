@@ -3,7 +3,7 @@ model (grading/judging/cell_questions.py, grading/judging/sandboxed/run_cell.py,
 
 The variants run the fixed caller's settings in this process on the kit's own cells, rewritten as a
 student might; stand-ins go through the real process (without bubblewrap here; sandboxed in the
-graded class of tests/test_attacks.py)."""
+graded class of tests/e2e/test_attacks.py)."""
 import importlib.util
 import re
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PLOT = Path(__file__).resolve().parent.parent / "benchmarks" / "plot_results.py"
+PLOT = Path(__file__).resolve().parents[2] / "benchmarks" / "plot_results.py"
 
 
 def plot(*args):

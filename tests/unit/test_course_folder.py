@@ -2,14 +2,13 @@
 ``CourseDirectory``: the grader's modules build none themselves."""
 import os
 import re
-from pathlib import Path
 
 import pytest
 
-from grading.course import GradingError, course_api, write_config
+from grading.course import KIT, GradingError, course_api, write_config
 from grading.course_folder import ASSIGNMENT, Course
 
-GRADING = Path(__file__).resolve().parents[1] / "grading"
+GRADING = KIT / "grading"
 
 
 def test_steps_follow_nbgraders_layout(tmp_path):

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,12 +17,12 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
+from grading.course import KIT
 from grading.judging.architecture_rules import architecture_problems
 from grading.judging.sandbox import SCRIPTS
 from grading.judging.sandboxed.export_model import GRAPHS, frozen_graph
 from helpers import U_Net, save_training
 
-ROOT = Path(__file__).resolve().parent.parent
 SANDBOXED = SCRIPTS
 # Keras warns that a subclassed model without a build() method is built by its first call.
 pytestmark = pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer")
@@ -209,7 +208,7 @@ def test_kit_hand_in_is_exported_evaluated_and_passes(tmp_path):
     model = U_Net(base_filters=8)
     model(np.zeros((1, 128, 128, 1), np.float32))
     hand_in = tmp_path / "hand_in"
-    shutil.copytree(ROOT / "helpers", hand_in / "helpers")
+    shutil.copytree(KIT / "helpers", hand_in / "helpers")
     save_training(model, {"loss": [1.0]}, {"base_filters": 8}, folder=hand_in / "artifacts")
     exported = subprocess.run([sys.executable, "-I", str(SANDBOXED / "export_model.py")], cwd=hand_in,
                               capture_output=True, timeout=600)

@@ -1,7 +1,7 @@
 """The function questions' calls: the probe runs in the grader, and each call of a student's function
 goes to a process of that question's own as plain data (grading/judging/student_calls.py). Without bubblewrap
 (``sandbox=False``) the same caller runs, so the protocol and the limits are tested anywhere; the
-sandboxed run is in tests/test_sandbox.py."""
+sandboxed run is in tests/sandbox/test_sandbox.py."""
 import os
 import textwrap
 

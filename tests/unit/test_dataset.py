@@ -114,7 +114,3 @@ def test_download_without_credentials_says_how_to_get_them(fake_kaggle, tmp_path
 def test_download_never_overwrites_an_existing_folder(fake_kaggle, synthetic_dataset):
     with pytest.raises(DatasetError, match="already exists"):
         download_dataset(synthetic_dataset)
-
-
-def test_real_dataset_matches_the_manifest(real_dataset):
-    assert verify_dataset(real_dataset) == 267

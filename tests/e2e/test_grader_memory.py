@@ -13,7 +13,7 @@ from grading.judging.evidence import MAX_GRAPHS_BYTES, _npz
 from grading.output.inert import RECEIVED, InertNotebook
 from grading.autograding.preprocessors import MAX_RECEIVED, GradingExecute
 from tests import attacks
-from tests.test_attacks import outputs
+from tests.e2e.test_attacks import outputs
 
 
 def test_an_archive_that_would_inflate_past_the_limit_is_refused_unread():

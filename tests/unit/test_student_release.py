@@ -1,7 +1,7 @@
 """The student release explains itself, and its hand-in command builds exactly what collect takes.
 
 The hand-in tests use the released helpers and notebooks with a stand-in model (weights are not
-read here); the full student path, with training and grading, is tests/test_student_path.py.
+read here); the full student path, with training and grading, is tests/e2e/test_student_path.py.
 """
 import importlib.util
 import json
