@@ -33,7 +33,6 @@ from types import SimpleNamespace
 os.environ.setdefault("LUNGKIT_FAST", "1")
 
 import cv2  # noqa: E402
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -146,13 +145,6 @@ def pytest_xdist_make_scheduler(config, log):
             return self.groups[nodeid]
 
     return GroupScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
-
-
-def autograded_points(notebooks):
-    """``{grade_id: points}`` of the autograder test cells (graded, not an answer) of ``notebooks``."""
-    return {cell.metadata.nbgrader.grade_id: float(cell.metadata.nbgrader.points)
-            for path in notebooks for cell in nbformat.read(path, as_version=4).cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")}
 
 
 def made_once(tmp_path_factory, name, make):

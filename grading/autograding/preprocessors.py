@@ -174,19 +174,17 @@ class GradingExecute(Execute):
         """The test cell's outputs: none (or a note) when its checks pass on trusted evidence, else one error."""
         grade_id = cell.metadata.nbgrader.grade_id
         try:
-            kind = questions.kind(grade_id)
+            question = questions.question(grade_id)
             self._run(new_code_cell(visible(cell.source)), index)  # as the student saw it; not evidence
-            if kind == "function":
+            if question.kind == "function":
                 _, checks = split_test(cell.source)
                 run_checks(checks, self.ahead.function_values(grade_id), where=f"checks of {grade_id}")
-                if grade_id in questions.NETWORK_TESTS:
-                    questions.require_network(self.ahead.model_evidence(), questions.NETWORK_TESTS[grade_id])
+                if question.network:
+                    questions.require_network(self.ahead.model_evidence(), question.network)
                 return []
-            if kind == "cell":
-                question = questions.CELL_TESTS[grade_id]
+            if question.kind == "cell":
                 question.judge(*self.ahead.cell_effect(grade_id, self._answer(question.cell)))
                 return []
-            question = questions.MODEL_TESTS[grade_id]
             answers = self._report(question.answers, index) if question.answers else {}
             note = question.judge(answers, self.ahead.model_evidence(), evidence.reference())
             return [new_output("stream", name="stdout", text=note + "\n")] if note else []

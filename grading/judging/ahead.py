@@ -44,15 +44,14 @@ class EvidenceAhead:
     def _plan(self, cell, answers, private_data):
         """Queue the evidence of the test cell ``cell`` (and the model's, before the first cell needing it)."""
         grade_id = cell.metadata.nbgrader.grade_id
-        kind = questions.kind(grade_id)
-        if self._model is None and (kind == "model" or grade_id in questions.NETWORK_TESTS):
+        question = questions.question(grade_id)
+        if self._model is None and question.needs_model:
             self._model = self._pool.submit(self._call, evidence.model_evidence, private_data=private_data)
-        if kind == "function":
+        if question.kind == "function":
             probe, checks = split_test(cell.source)
             self._futures[grade_id] = self._pool.submit(self._call, evidence.function_values, probe,
                                                         requested_names(checks))
-        elif kind == "cell":
-            question = questions.CELL_TESTS[grade_id]
+        elif question.kind == "cell":
             self._cells[grade_id] = drawn_inputs(question), answers.get(question.cell)
             self._futures[grade_id] = self._pool.submit(self._call, evidence.cell_effect, question,
                                                         answers.get(question.cell), self._cells[grade_id][0])
@@ -71,7 +70,7 @@ class EvidenceAhead:
         inputs, handed_in = self._cells[grade_id]
         if answer == handed_in:
             return inputs, self._futures[grade_id].result()
-        question = questions.CELL_TESTS[grade_id]
+        question = questions.question(grade_id)
         inputs = drawn_inputs(question)
         return inputs, self._call(evidence.cell_effect, question, answer, inputs)
 

@@ -11,7 +11,7 @@ never an expected value.
 """
 import secrets
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class CellQuestion:
     setting: str  # "compile" or "fit"
     draw: Callable  # (rng) -> the inputs: plain data
     judge: Callable  # (inputs, effect) -> None; Failure when the effect is not the replay's
+    kind: ClassVar[str] = "cell"
+    needs_model: ClassVar[bool] = False
 
 
 def _wrong(message):
@@ -137,10 +139,8 @@ def judge_fit(inputs, effect):
         raise _wrong("val_loss is not the loss on the validation data: pass validation_data=(val_images, val_masks)")
 
 
-CELL_TESTS = {
-    "test_compile": CellQuestion("compile_model", "compile", draw_compile, judge_compile),
-    "test_fit": CellQuestion("fit_model", "fit", draw_fit, judge_fit),
-}
+COMPILE = CellQuestion("compile_model", "compile", draw_compile, judge_compile)  # test_compile's
+FIT = CellQuestion("fit_model", "fit", draw_fit, judge_fit)  # test_fit's
 
 
 def drawn_inputs(question):

@@ -6,20 +6,22 @@ measurement (data, masks, expected outputs, a model's predictions, accuracy, IoU
 comes from a process that runs student code, and such a process gets inputs, never answers. So
 each test cell (grade_id) is one of:
 
-- a function question (``FUNCTION_TESTS``): the probe above the cell's ``# Checks`` line runs in
+- a function question (``FunctionQuestion``): the probe above the cell's ``# Checks`` line runs in
   the grader, its calls of the student's ``helpers`` answered by a fresh sandboxed process of the
   question's own (``evidence.function_values``); the checks run in the grader on what came back;
-- a model question (``MODEL_TESTS``): judged here from the handed-in model as the trusted
+- a model question (``ModelQuestion``): judged here from the handed-in model as the trusted
   evaluator ran it on the grader's data (``evidence.model_evidence``); only the student's own
   answers (the numbers their notebook printed) are read from the kernel, to be compared;
-- a cell question (``cell_questions.CELL_TESTS``): the student's answer cell runs again in a
+- a cell question (``cell_questions.CellQuestion``): the student's answer cell runs again in a
   fresh sandboxed process, on the grader's small model and data, and what it did to them is
   compared with the grader's replay (``evidence.cell_effect``).
 
-``unjudgeable`` names a test cell in none of these, and a question without its test cell: release
-and ``autograde`` refuse to start then.
+``QUESTIONS`` is the one registry: each test cell's grade_id and its question. A new question is its
+test cell in a notebook and its line there. ``unjudgeable`` names a test cell without its question,
+and a question without its test cell: release and ``autograde`` refuse to start then.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 from typing import Callable
 
@@ -28,15 +30,10 @@ import numpy as np
 from nbgrader.utils import is_grade, is_solution
 
 from .architecture_rules import architecture_problems
-from .cell_questions import CELL_TESTS
+from .cell_questions import COMPILE, FIT
 from .kit_helpers import kit_helpers
 from .verdicts import Failure, split_test
 
-FUNCTION_TESTS = {"test_load_data_shapes", "test_load_data_values", "test_create_generator_batches",
-                  "test_create_generator_sync", "test_u_net_shapes", "test_scheduler", "test_compute_iou"}
-# Function questions about a network: their points also need the graph of that model, as the evaluator
-# accepted it (built of the question's layers), for outputs of the right shape alone hold for a constant.
-NETWORK_TESTS = {"test_u_net_shapes": "untrained"}
 # How far the student's numbers may lie from the evaluator's: their notebook runs the model on
 # their own load_data's images, which may differ in the last bits (float64, another resize order).
 ACCURACY_TOLERANCE = 0.005
@@ -50,11 +47,28 @@ PASSING_IOU = 0.85  # 1b.13's bar for the test mean IoU
 
 
 @dataclass(frozen=True)
+class FunctionQuestion:
+    """A question judged by its test cell's checks, on what the student's functions returned for its probe.
+    ``network``: for a question about a network, the model ("untrained") whose graph the evaluator must
+    also have accepted (built of the question's layers), for outputs of the right shape alone hold for a
+    constant."""
+
+    network: str | None = None
+    kind: ClassVar[str] = "function"
+
+    @property
+    def needs_model(self):
+        return self.network is not None
+
+
+@dataclass(frozen=True)
 class ModelQuestion:
     """A question judged on the evaluator's evidence; ``answers``: the kernel names it compares."""
 
     answers: tuple
     judge: Callable  # (answers, ModelEvidence, reference) -> a note for the feedback, or None
+    kind: ClassVar[str] = "model"
+    needs_model: ClassVar[bool] = True
 
 
 def _wrong(message):
@@ -67,18 +81,24 @@ def is_autograder_test(cell):
     return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
-def kind(grade_id):
-    """"function", "model" or "cell": how the test cell ``grade_id`` is judged; ValueError when it is in no registry."""
-    for name, registry in (("function", FUNCTION_TESTS), ("model", MODEL_TESTS), ("cell", CELL_TESTS)):
-        if grade_id in registry:
-            return name
-    raise ValueError(f"the test cell {grade_id} is in no registry of grading/judging/questions.py, so it cannot be judged")
+def autograded_points(notebooks):
+    """``{grade_id: points}`` of the autograder test cells of ``notebooks`` (paths), in their order."""
+    return {cell.metadata.nbgrader.grade_id: float(cell.metadata.nbgrader.points)
+            for path in notebooks for cell in nbformat.read(path, as_version=4).cells if is_autograder_test(cell)}
+
+
+def question(grade_id):
+    """The question of the test cell ``grade_id``; ValueError when ``QUESTIONS`` has none."""
+    if grade_id not in QUESTIONS:
+        raise ValueError(f"the test cell {grade_id} has no question in QUESTIONS of grading/judging/questions.py, "
+                         "so it cannot be judged")
+    return QUESTIONS[grade_id]
 
 
 def unjudgeable(folder):
     """What keeps the test cells of the notebooks in ``folder`` from being judged, one line each: a test
-    cell in no registry, a function question's without its ``# Checks`` line, a registered question
-    that no test cell asks."""
+    cell without its question in ``QUESTIONS``, a function question's without its ``# Checks`` line, a
+    question that no test cell asks."""
     problems, asked = [], set()
     for path in sorted(Path(folder).glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
@@ -86,12 +106,12 @@ def unjudgeable(folder):
                 grade_id = cell.metadata.nbgrader.grade_id
                 asked.add(grade_id)
                 try:
-                    if kind(grade_id) == "function":
+                    if question(grade_id).kind == "function":
                         split_test(cell.source)
                 except ValueError as error:
                     problems.append(f"{path.name}, {grade_id}: {error}")
-    for grade_id in sorted({*FUNCTION_TESTS, *MODEL_TESTS, *CELL_TESTS} - asked):
-        problems.append(f"{grade_id}: registered in grading/judging/questions.py, but no test cell of {Path(folder).name} "
+    for grade_id in sorted(set(QUESTIONS) - asked):
+        problems.append(f"{grade_id}: a question of grading/judging/questions.py, but no test cell of {Path(folder).name} "
                         "asks it (renamed or deleted?)")
     return problems
 
@@ -211,9 +231,19 @@ def _number(answers, name):
     return float(value)
 
 
-MODEL_TESTS = {
+# Every autograded test cell of the notebooks, by grade_id, in notebook order.
+QUESTIONS = {
+    "test_load_data_shapes": FunctionQuestion(),
+    "test_load_data_values": FunctionQuestion(),
+    "test_create_generator_batches": FunctionQuestion(),
+    "test_create_generator_sync": FunctionQuestion(),
+    "test_u_net_shapes": FunctionQuestion(network="untrained"),
     "test_u_net_layers": ModelQuestion((), _judge_layers),
+    "test_compile": COMPILE,
+    "test_scheduler": FunctionQuestion(),
+    "test_fit": FIT,
     "test_trained_accuracy": ModelQuestion(("test_accuracy",), _judge_accuracy),
+    "test_compute_iou": FunctionQuestion(),
     "test_trained_mean_iou": ModelQuestion(("test_ious", "mean_test_iou"), _judge_mean_iou),
     "test_trained_gallery": ModelQuestion(("gallery",), _judge_gallery),
 }

@@ -30,9 +30,9 @@ from grading.course import COURSE_ID, KIT, GradingError, course_api, step_dir
 from grading.course_folder import ASSIGNMENT
 from grading.intake.exchange import hub_exchange
 from grading.output.grades import COLUMNS, export
+from grading.judging.questions import autograded_points
 from grading.output.leaks import HIDDEN_TESTS, find_leaks, secret_lines
 from grading.output.release import check_release, release
-from tests.conftest import autograded_points
 from tests.graded_class import LOST, graded_students
 
 # nbgrader's own gradebook queries make SQLAlchemy warn.
@@ -298,7 +298,7 @@ def test_a_release_whose_test_cells_and_questions_disagree_is_refused(tmp_path):
     notebook.cells = [cell for cell in notebook.cells
                       if cell.metadata.get("nbgrader", {}).get("grade_id") != "test_scheduler"]
     nbformat.write(notebook, notebooks / "04_training.ipynb")
-    with pytest.raises(GradingError, match="test_scheduler: registered in grading/judging/questions.py, but no test cell"):
+    with pytest.raises(GradingError, match="test_scheduler: a question of grading/judging/questions.py, but no test cell"):
         release(tmp_path / "course", notebooks=notebooks)
     assert not step_dir(tmp_path / "course", "release").exists()
 

@@ -21,7 +21,8 @@ import pytest
 from grading.course import KIT, step_dir
 from grading.course_folder import ASSIGNMENT
 from grading.output.rosters import CANVAS_STUDENT
-from tests.conftest import autograded_points, require_python
+from grading.judging.questions import autograded_points
+from tests.conftest import require_python
 
 pytestmark = pytest.mark.fresh_venv
 

@@ -24,7 +24,8 @@ import pytest
 
 from grading.course import step_dir
 from grading.course_folder import ASSIGNMENT
-from tests.conftest import autograded_points, require_python
+from grading.judging.questions import autograded_points
+from tests.conftest import require_python
 
 pytestmark = pytest.mark.fresh_venv
 

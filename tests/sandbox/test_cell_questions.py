@@ -11,7 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading.judging import cell_questions, replay
+from grading.judging import cell_questions, questions, replay
 from grading.course import KIT
 from grading.judging.evidence import cell_effect
 from grading.judging.sandbox import SCRIPTS
@@ -43,7 +43,7 @@ def run_cell():
 
 def verdict(run_cell, test, source, seed=0):
     """None when the cell ``source`` passes ``test`` on the inputs of ``seed``, else the failure's message."""
-    question = cell_questions.CELL_TESTS[test]
+    question = questions.QUESTIONS[test]
     inputs = question.draw(np.random.default_rng(seed))
     try:
         question.judge(inputs, run_cell.SETTINGS[question.setting](source, inputs))
@@ -133,7 +133,7 @@ def test_stand_ins_leave_the_graders_model_untouched_and_earn_nothing(tmp_path, 
     hand_in.mkdir()
     (hand_in / "helpers").mkdir()
     (hand_in / "helpers" / "__init__.py").write_text("")
-    question = cell_questions.CELL_TESTS[test]
+    question = questions.QUESTIONS[test]
     inputs = cell_questions.drawn_inputs(question)
     with pytest.raises(Failure, match=re.escape(message)):
         question.judge(inputs, cell_effect(question, stand_ins, inputs, hand_in, kernel_environment(), 120,

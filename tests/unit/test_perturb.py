@@ -49,7 +49,7 @@ def judged(monkeypatch, moved_prediction):
                              probabilities={"val": masks.astype(np.float32), "test": masks.astype(np.float32),
                                             "moved": moved_prediction(masks, moved_masks).astype(np.float32)})
     answers = {"test_ious": [1.0] * len(masks), "mean_test_iou": 1.0}
-    return questions.MODEL_TESTS["test_trained_mean_iou"].judge(answers, evidence, {"test_masks": masks})
+    return questions.QUESTIONS["test_trained_mean_iou"].judge(answers, evidence, {"test_masks": masks})
 
 
 def test_a_model_that_follows_the_moved_lungs_keeps_its_points(monkeypatch):

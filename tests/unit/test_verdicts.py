@@ -58,21 +58,23 @@ def test_the_visible_test_is_the_cell_without_its_hidden_tests():
     assert "HIDDEN" not in shown and "empty" not in shown and "expected" not in shown
 
 
-def test_every_question_of_the_kit_is_judged_by_its_kind():
-    """Each graded test cell is a function, model or cell question, and each registered question is a
-    real test cell; a cell question's answer cell is in the same notebook."""
+def test_the_registry_holds_each_test_cell_of_the_kit_in_notebook_order():
+    """QUESTIONS has each graded test cell's question, in the notebooks' order, and nothing else; a cell
+    question's answer cell is in the same notebook."""
     notebooks = {path.name: nbformat.read(path, as_version=4) for path in sorted((KIT / "notebooks").glob("*.ipynb"))}
     cells = {c.metadata.nbgrader.grade_id: name for name, nb in notebooks.items() for c in nb.cells if is_autograder_test(c)}
-    kinds = {grade_id: questions.kind(grade_id) for grade_id in cells}
-    assert questions.FUNCTION_TESTS | set(questions.MODEL_TESTS) | set(questions.CELL_TESTS) == set(cells)
+    assert list(questions.QUESTIONS) == list(cells)
+    kinds = {grade_id: question.kind for grade_id, question in questions.QUESTIONS.items()}
     assert {grade_id for grade_id, kind in kinds.items() if kind == "cell"} == {"test_compile", "test_fit"}
-    for grade_id, question in questions.CELL_TESTS.items():
+    for grade_id, question in questions.QUESTIONS.items():
+        if question.kind != "cell":
+            continue
         answers = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebooks[cells[grade_id]].cells}
         assert question.cell in answers, grade_id
 
 
 def test_autograde_refuses_a_course_with_a_test_cell_it_cannot_judge(tmp_path):
-    """An instructor's new test cell in no registry, and a function question without its # Checks line."""
+    """An instructor's new test cell without its question in QUESTIONS, and a function question without its # Checks line."""
     notebook = nbformat.read(KIT / "notebooks" / "04_training.ipynb", as_version=4)
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_fit":
@@ -84,15 +86,14 @@ def test_autograde_refuses_a_course_with_a_test_cell_it_cannot_judge(tmp_path):
     nbformat.write(notebook, source / "04_training.ipynb")
     with pytest.raises(GradingError) as refused:
         check_test_cells(tmp_path)
-    assert "04_training.ipynb, test_new_question: the test cell test_new_question is in no registry" in str(refused.value)
+    assert "04_training.ipynb, test_new_question: the test cell test_new_question has no question in QUESTIONS" in str(refused.value)
     assert "04_training.ipynb, test_scheduler: no '# Checks' line" in str(refused.value)
 
 
 def test_every_function_question_of_the_kit_has_a_probe_and_checks():
     cells = [c for path in sorted((KIT / "notebooks").glob("*.ipynb"))
              for c in nbformat.read(path, as_version=4).cells if is_autograder_test(c)]
-    assert len(cells) == 13
-    for cell in [c for c in cells if questions.kind(c.metadata.nbgrader.grade_id) == "function"]:
+    for cell in [c for c in cells if questions.question(c.metadata.nbgrader.grade_id).kind == "function"]:
         probe, checks = split_test(cell.source)
         assert "assert" not in probe, cell.metadata.nbgrader.grade_id
 
@@ -165,7 +166,7 @@ def judge_gallery(monkeypatch):
     ious = np.array([0.62, 0.1, 0.3, 0.4, 0.5, 0.6, 0.99, 0.8])
     monkeypatch.setattr(questions, "_trained", lambda evidence: (None, None))
     monkeypatch.setattr(questions, "_reference_ious", lambda reference, test: ious)
-    return lambda gallery: questions.MODEL_TESTS["test_trained_gallery"].judge({"gallery": gallery}, None, {})
+    return lambda gallery: questions.QUESTIONS["test_trained_gallery"].judge({"gallery": gallery}, None, {})
 
 
 def test_the_gallery_is_the_worst_the_two_middle_and_the_best(judge_gallery):
