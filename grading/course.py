@@ -4,12 +4,14 @@ The settings (``settings.configure``) are written to ``nbgrader_config.py`` in t
 that plain ``nbgrader`` commands and the formgrader run there use them too; ``course_api`` loads that
 same file.
 """
-import os
 import stat
-import sys
 from pathlib import Path
 
+import nbgrader.api
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from nbgrader.api import Gradebook
+from nbgrader.dbutil import ALEMBIC_DIR
 from nbgrader.apps import NbGraderAPI
 from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config, PyFileConfigLoader
@@ -34,6 +36,18 @@ from grading.settings import configure  # noqa: E402
 
 configure(c, __file__)  # noqa: F821 (nbgrader defines c)
 '''
+
+
+def alembic_head():
+    """The gradebook schema's newest revision, which nbgrader records in a new gradebook. nbgrader finds it
+    by running the ``alembic`` command, which is not on ``PATH`` where the kit's Python runs without its
+    venv activated (``.venv/bin/python -m grading``); alembic's own API reads the same scripts."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+nbgrader.api.get_alembic_version = alembic_head  # what nbgrader's Gradebook calls as it creates a gradebook
 
 
 def hub_config():
@@ -63,10 +77,6 @@ def course_api(course, timeout=None, sandbox=True, private_data=None, submission
     ``private_data``: a folder of slices the class never saw, the trained models are graded on too;
     ``replace``: ``{preprocessor: [preprocessors]}``, a change to autograde's (``unit.py``'s).
     """
-    # nbgrader's gradebook runs the `alembic` command: find it beside this Python, venv or not.
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     config_file = Course.of(course).config_file
     if not config_file.is_file():
         raise GradingError(f"{config_file} not found: run `python -m grading release` first")
