@@ -107,9 +107,9 @@ def main(argv=None):
     log_file = Course(args.course).log_file
     with quiet(log_file):
         try:
-            from .workflow import run  # once the log file is in place: TensorFlow prints as it is imported
+            from .workflow import Options, run  # once the log file is in place: TensorFlow prints as it is imported
 
-            return run(args, log_file)
+            return run(Options(**vars(args)), log_file)
         except GradingError as error:
             log.error("error: %s", error)
             return 1

@@ -2,6 +2,9 @@
 cannot process, and the closing summary names each such hand-in, and why."""
 import logging
 import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from . import ledger
 from .autograding.autograde import autograde, check_grader
@@ -18,8 +21,31 @@ UNSANDBOXED = "WARNING: graded with --no-sandbox: its code ran with the grader's
 TROUBLES = tuple(step for step in ledger.STEPS if step != "sandbox")  # what the summary lists as problems
 
 
+@dataclass(frozen=True)
+class Options:
+    """A command as the instructor gave it: the step and its options (``python -m grading STEP --help``);
+    an option the step does not take keeps its default."""
+
+    step: str
+    course: Path
+    submissions: Path | None = None  # a folder or an LMS zip of hand-ins
+    exchange: str | None = None  # nbgrader's exchange root, instead of submissions
+    course_id: str | None = None
+    due: datetime | None = None
+    student: list | None = None  # autograde these students only
+    timeout: int | None = None  # seconds per cell
+    submission_timeout: int = DEFAULT_SUBMISSION_TIMEOUT
+    sandbox: bool = True
+    jobs: int = 1
+    cluster: str | None = None  # a Dask scheduler's address
+    wait_for_workers: float = 30
+    private_data: Path | None = None
+    out: Path | None = None  # the grades CSV
+    roster: Path | None = None
+
+
 def run(args, log_file):
-    """Run the step ``args.step``; 0 when every hand-in went through every step, else 1.
+    """Run the step ``args.step`` (``Options``); 0 when every hand-in went through every step, else 1.
 
     One hand-in that a step cannot process never stops the others: the steps go on, and the
     closing summary names it and why.

@@ -4,7 +4,6 @@ files go on. The failures here are planted in the kit's own steps (no kernels ru
 tests/graded_class.py shows the same with real hand-ins."""
 import logging
 import shutil
-from types import SimpleNamespace
 
 import pytest
 
@@ -70,10 +69,8 @@ def test_a_step_that_fails_unforeseen_still_leaves_the_summary_and_both_grades_f
     monkeypatch.setattr(workflow, "autograde", broken_autograde)
     roster = tmp_path / "roster.csv"
     roster.write_text(f"{','.join(CANVAS_STUDENT)}\n\"A, Alice\",1,S1,alice,A\n\"B, Bob\",2,S2,bob,A\n")
-    args = SimpleNamespace(step="grade", course=course, submissions=tmp_path / "hand_ins", student=None, timeout=None,
-                           sandbox=True, submission_timeout=60, jobs=1, out=None, roster=roster,
-                           private_data=None, exchange=None, course_id=None, due=None, cluster=None,
-                           wait_for_workers=30)
+    args = workflow.Options(step="grade", course=course, submissions=tmp_path / "hand_ins", submission_timeout=60,
+                            roster=roster)
     with caplog.at_level(logging.DEBUG, logger="grading"):
         assert workflow.run(args, course / "grading.log") == 1
     assert "autograde: RuntimeError: the grader's own bug (the traceback is in the grading log)" in caplog.text
