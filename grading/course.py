@@ -19,6 +19,7 @@ from traitlets.config import Config, PyFileConfigLoader
 from . import KIT
 from .course_folder import CONFIG_FILE, Course
 from .errors import GradingError  # noqa: F401 (the steps import it from here)
+from .judging.sandbox import Limits
 
 COURSE_ID = "lung_segmentation_course"  # nbgrader's course_id, in the exchange's paths
 DEFAULT_COURSE = KIT / "grading" / "course"
@@ -86,6 +87,10 @@ def course_api(course, timeout=None, sandbox=True, private_data=None, submission
     config = hub_config()  # as nbgrader's own commands load it: the hub's settings, the course folder's over them
     config.merge(PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config())
     config.NbGraderAPI.log_level = "WARN"  # the steps log their own summary
+    try:
+        Limits.of(config.GradingExecute.get("limits", {}))
+    except ValueError as error:
+        raise GradingError(f"c.GradingExecute.limits in nbgrader's settings: {error}") from None
     if timeout is not None:
         config.Execute.timeout = int(timeout)
     if submission_timeout is not None:

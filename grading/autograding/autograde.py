@@ -11,7 +11,7 @@ import uuid
 from distributed import as_completed
 
 from .. import ledger
-from ..course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Course, GradingError
+from ..course import DEFAULT_COURSE, DEFAULT_SUBMISSION_TIMEOUT, Course, GradingError, course_api
 from ..progress import ClassProgress
 from .preprocessors import kernel_environment
 from .cluster import grading_client
@@ -38,6 +38,7 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
     ``private_data``: a folder of slices the class never saw, which the trained models are graded on too.
     """
     course = Course.of(course)
+    course_api(course)  # its settings, checked before anything else
     check_grader(sandbox, private_data)
     check_test_cells(course)
     if not sandbox:

@@ -10,7 +10,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, TraitError, Unicode, validate
 
 from ..judging import evidence, questions
 from .. import ledger
@@ -21,7 +21,7 @@ from ..judging.kit_helpers import dataset_or_none
 from ..output.leaks import _strings, secret_lines
 from ..course import DEFAULT_SUBMISSION_TIMEOUT
 from ..course_folder import Course
-from ..judging.sandbox import SandboxedKernelManager
+from ..judging.sandbox import Limits, SandboxedKernelManager
 from ..judging.verdicts import Failure, decode_report, report_code, run_checks, split_test, visible
 
 # What the kernel must not inherit from the grader's environment: another helpers on the
@@ -104,7 +104,23 @@ class GradingExecute(Execute):
                                      "flood of output may take that long to drain on a loaded machine").tag(config=True)
     submission_timeout = Integer(DEFAULT_SUBMISSION_TIMEOUT, help="seconds for all the notebooks of one submission; "
                                  "past that, its remaining cells fail without running").tag(config=True)
+    limits = Dict(help="what each sandboxed process (a kernel, a question's process) may use, by the names of "
+                       "grading/judging/sandbox.py's Limits (memory_bytes, processes, file_bytes, cpu_seconds, "
+                       "home_bytes, tmp_bytes, niceness); those left out keep their defaults").tag(config=True)
     current = None  # the SubmissionRun being graded
+
+    @validate("limits")
+    def _known_limits(self, proposal):
+        try:
+            Limits.of(proposal.value)
+        except ValueError as error:
+            raise TraitError(f"GradingExecute.limits: {error}") from None
+        return proposal.value
+
+    @property
+    def sandbox_limits(self):
+        """The Limits of each sandboxed process: the defaults, with those of ``limits`` over them."""
+        return Limits.of(self.limits)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -139,7 +155,7 @@ class GradingExecute(Execute):
             finish_submission()
             run = SubmissionRun(self._submission, self.parent, time.monotonic() + self.submission_timeout)
             run.ahead = EvidenceAhead(source, self._submission, run.time_left, kernel_environment, self.sandbox,
-                                      self.private_data or None)
+                                      self.private_data or None, self.sandbox_limits)
             GradingExecute.current = run
         return run
 
@@ -147,6 +163,7 @@ class GradingExecute(Execute):
         manager = super().create_kernel_manager()
         if isinstance(manager, SandboxedKernelManager):
             manager.submission = self._submission  # what the student handed in, never the autograded notebooks
+            manager.limits = self.sandbox_limits
         return manager
 
     def start_new_kernel(self, **kwargs):

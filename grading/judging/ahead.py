@@ -15,6 +15,7 @@ import nbformat
 
 from . import evidence, questions
 from .cell_questions import drawn_inputs
+from .sandbox import Limits
 from .verdicts import requested_names, split_test
 from .warm import WarmParent
 
@@ -23,14 +24,15 @@ class EvidenceAhead:
     """The evidence of every test cell of the hand-in ``submission``, gathered by a thread of its own.
 
     ``source``: the assignment's source folder (its test cells); ``time_left()``: seconds left of the
-    hand-in's time, read as each process starts; ``environment()``: the processes' environment.
+    hand-in's time, read as each process starts; ``environment()``: the processes' environment;
+    ``limits``: the sandbox's, for each of them.
     """
 
-    def __init__(self, source, submission, time_left, environment, sandbox=True, private_data=None):
+    def __init__(self, source, submission, time_left, environment, sandbox=True, private_data=None, limits=Limits()):
         self.submission = Path(submission)
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lungkit-evidence")
-        self._warm = WarmParent(self.submission, environment()) if sandbox else None
-        self._gather = dict(submission=self.submission, sandbox=sandbox, warm=self._warm)
+        self._warm = WarmParent(self.submission, environment(), limits) if sandbox else None
+        self._gather = dict(submission=self.submission, sandbox=sandbox, warm=self._warm, limits=limits)
         self._time_left, self._environment = time_left, environment
         self._futures, self._cells = {}, {}
         self._model = None

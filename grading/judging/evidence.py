@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import GradingError
 from .kit_helpers import grader_dataset, kit_helpers
 from .perturb import perturbed
-from .sandbox import last_line, run_script
+from .sandbox import Limits, last_line, run_script
 from .sandboxed.plain_data import encode
 from .student_calls import Remote, student_process
 from .verdicts import MAX_REPORT_CHARS, Failure, requested_names, trusted_namespace
@@ -62,7 +62,7 @@ def reference():
     return dict(zip(DATA_NAMES, (array for split in splits for array in split)))
 
 
-def function_values(probe, names, submission, environment, timeout, sandbox=True, warm=None):
+def function_values(probe, names, submission, environment, timeout, sandbox=True, warm=None, limits=Limits()):
     """``{name: value}`` of ``names`` after the function question's ``probe`` ran here, in the grader.
 
     The probe's calls of the student's functions go to a fresh sandboxed process of this question's
@@ -71,7 +71,7 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
     the student's code raised, or when the probe could not go on with what it returned.
     """
     needed = requested_names(probe)  # what the probe reads and does not bind: data, or the student's functions
-    with student_process(submission, environment, timeout, sandbox, warm=warm) as process:
+    with student_process(submission, environment, timeout, sandbox, warm=warm, limits=limits) as process:
         namespace = trusted_namespace()
         namespace.update({name: reference()[name] if name in DATA_NAMES else Remote(process, name, f"your {name}")
                           for name in needed})
@@ -84,10 +84,12 @@ def function_values(probe, names, submission, environment, timeout, sandbox=True
     return {name: namespace[name] for name in names if name in namespace}
 
 
-def cell_effect(question, source, inputs, submission, environment, timeout, sandbox=True, warm=None):
+def cell_effect(question, source, inputs, submission, environment, timeout, sandbox=True, warm=None,
+                limits=Limits()):
     """What the answer cell ``source`` did to the grader's model, run in ``question``'s setting on
     ``inputs`` by a fresh sandboxed ``run_cell.py``: plain data. Failure when the cell raised."""
-    with student_process(submission, environment, timeout, sandbox, script="run_cell.py", warm=warm) as process:
+    with student_process(submission, environment, timeout, sandbox, script="run_cell.py", warm=warm,
+                         limits=limits) as process:
         try:
             return process.request({"setting": question.setting, "source": source, "inputs": encode(inputs)},
                                    f"your {question.cell} cell")
@@ -109,7 +111,7 @@ class ModelEvidence:
     masks: dict = field(default_factory=dict)  # the masks of "moved" and "private"
 
 
-def model_evidence(submission, environment, timeout, sandbox=True, private_data=None, warm=None):
+def model_evidence(submission, environment, timeout, sandbox=True, private_data=None, warm=None, limits=Limits()):
     """Export the hand-in's models in one sandbox, evaluate their graphs in another; a ModelEvidence.
 
     The trained model runs on the reference validation and test images, on the test images moved
@@ -117,7 +119,7 @@ def model_evidence(submission, environment, timeout, sandbox=True, private_data=
     ``private_data``, an instructor's folder of slices the class never saw, if given."""
     started = time.monotonic()
     status, out, err = run_script("export_model.py", environment, submission=submission, timeout=timeout,
-                                  sandbox=sandbox, warm=warm)
+                                  sandbox=sandbox, warm=warm, limits=limits)
     evidence = ModelEvidence()
     try:
         if status != 0:
@@ -152,7 +154,8 @@ def model_evidence(submission, environment, timeout, sandbox=True, private_data=
             args += [Path(inputs) / name, Path(outputs) / name]
         _readable(inputs)
         status, _, err = run_script("evaluate_model.py", environment, args=args, inputs=inputs, outputs=outputs,
-                                    timeout=max(1, timeout - (time.monotonic() - started)), sandbox=sandbox)
+                                    timeout=max(1, timeout - (time.monotonic() - started)), sandbox=sandbox,
+                                    limits=limits)
         for name in exported:
             _read_evaluation(evidence, name, Path(outputs) / name, status, err, len(images[name]))
     if "trained" in evidence.facts:

@@ -19,7 +19,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -50,7 +50,9 @@ class SandboxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one kernel may use. Memory is address space: TensorFlow maps about 4 GiB at start."""
+    """What one sandboxed process (a kernel, a question's process) may use; an instructor sets them as
+    ``c.GradingExecute.limits`` (preprocessors.py). Memory is address space: TensorFlow maps about 4 GiB
+    at start."""
 
     memory_bytes: int = 12 * 2**30
     processes: int = 512  # threads count: TensorFlow starts a few dozen
@@ -61,6 +63,16 @@ class Limits:
     # Below the grader's priority: a kernel flooding its outputs, or an evidence process beside it,
     # never starves the grader that reads and drops what comes in, so nothing piles up in its memory.
     niceness: int = 10
+
+    @classmethod
+    def of(cls, settings):
+        """The Limits with those of ``settings`` (``{name: value}``) over the defaults; ValueError naming a
+        name that is not one of them."""
+        names = [field.name for field in fields(cls)]
+        unknown = sorted(set(settings) - set(names))
+        if unknown:
+            raise ValueError(f"no limit named {', '.join(unknown)}; the limits are {', '.join(names)}")
+        return cls(**settings)
 
 
 @functools.cache
@@ -186,20 +198,20 @@ def bwrap_command(command, environment, submission=None, ipc_dir=None, inputs=No
 
 
 def run_script(script, environment, args=(), submission=None, inputs=None, outputs=None, stdin=b"", timeout=300,
-               sandbox=True, warm=None):
+               sandbox=True, warm=None, limits=Limits()):
     """Run ``python -I grading/judging/sandboxed/<script> ARGS``; ``(exit status, stdout bytes, stderr text)``.
 
     It starts in a scratch copy of ``submission`` (if given). ``inputs`` and ``outputs`` are the
     grader's folders, read-only and writable; in the sandbox they are mounted at ``/inputs`` and
     ``/outputs``, and ``args`` naming paths under them are rewritten to match. ``outputs`` only
     for a script that runs no student code. In the sandbox unless ``sandbox=False`` (trusted
-    hand-ins only). stdout and stderr go to files, so the sandbox's file-size limit caps them;
+    hand-ins only), within ``limits``. stdout and stderr go to files, so the sandbox's file-size limit caps them;
     past ``timeout`` seconds the process is killed and the status is None. ``warm``: the hand-in's
     ``warm.WarmParent``, which starts ``script`` instead (no ``args``, ``inputs`` or ``outputs`` then).
     """
     with tempfile.TemporaryDirectory(prefix="lungkit-run-") as scratch, \
             open(Path(scratch) / "out", "w+b") as out, open(Path(scratch) / "err", "w+b") as err:
-        process = start_script(script, environment, scratch, args, submission, inputs, outputs, sandbox, warm,
+        process = start_script(script, environment, scratch, args, submission, inputs, outputs, sandbox, warm, limits,
                                stdin=subprocess.PIPE, stdout=out, stderr=err)
         try:
             process.communicate(stdin, timeout=timeout)
@@ -214,7 +226,7 @@ def run_script(script, environment, args=(), submission=None, inputs=None, outpu
 
 
 def start_script(script, environment, scratch, args=(), submission=None, inputs=None, outputs=None, sandbox=True,
-                 warm=None, **streams):
+                 warm=None, limits=Limits(), **streams):
     """Start ``python -I grading/judging/sandboxed/<script> ARGS`` as ``run_script`` runs it; the Popen (or the
     WarmChild of ``warm``, when sandboxed).
 
@@ -235,7 +247,8 @@ def start_script(script, environment, scratch, args=(), submission=None, inputs=
     if outputs:
         Path(outputs).chmod(0o777)  # the sandbox user writes there
     command = bwrap_command([sys.executable, "-I", f"{SCRIPTS_IN_SANDBOX}/{script}", *args], environment,
-                            submission=submission, inputs=inputs, outputs=outputs, cpus=SandboxedKernelManager.cpus)
+                            submission=submission, inputs=inputs, outputs=outputs, limits=limits,
+                            cpus=SandboxedKernelManager.cpus)
     return subprocess.Popen(command, **streams)
 
 
@@ -250,10 +263,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     ``submission``, set by whoever makes it (``GradingExecute``), is the folder the kernel gets a
     scratch copy of: what the student handed in, never the autograded notebooks, which hold the
-    hidden tests. Interrupts go as messages, since a signal to bubblewrap would not reach the kernel.
+    hidden tests; ``limits``, the sandbox's Limits, set by it too. Interrupts go as messages, since a
+    signal to bubblewrap would not reach the kernel.
     """
 
-    limits = Limits()
     cpus = None  # the cores its kernels may use (one job's share); None: all
 
     def __init__(self, **kwargs):
@@ -266,6 +279,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.connection_file = str(self._ipc_dir / "kernel.json")
         self.submission = None
+        self.limits = Limits()
         self._environment = {}
 
     async def _async_pre_start_kernel(self, **kwargs):

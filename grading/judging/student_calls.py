@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .sandbox import last_line, start_script
+from .sandbox import Limits, last_line, start_script
 from .sandboxed.plain_data import encode
 from .verdicts import Failure, decode
 
@@ -111,12 +111,13 @@ class Remote:
 
 
 @contextlib.contextmanager
-def student_process(submission, environment, timeout, sandbox=True, script="call_functions.py", warm=None):
+def student_process(submission, environment, timeout, sandbox=True, script="call_functions.py", warm=None,
+                    limits=Limits()):
     """A fresh ``script`` (the fixed caller of functions, or ``run_cell.py``) on ``submission``, for
-    ``timeout`` seconds, forked by ``warm`` if given; a StudentProcess."""
+    ``timeout`` seconds, within ``limits``, forked by ``warm`` if given; a StudentProcess."""
     with tempfile.TemporaryDirectory(prefix="lungkit-calls-") as scratch, open(Path(scratch) / "err", "w+b") as errors:
         process = start_script(script, environment, scratch, submission=submission, sandbox=sandbox, warm=warm,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+                               limits=limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
         try:
             yield StudentProcess(process, time.monotonic() + timeout, errors)
         finally:

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from .sandbox import last_line, start_script
+from .sandbox import Limits, last_line, start_script
 
 log = logging.getLogger(__name__)
 READY_SECONDS = 120  # for the parent to import TensorFlow
@@ -27,8 +27,8 @@ READY_SECONDS = 120  # for the parent to import TensorFlow
 class WarmParent:
     """The warm parent of the sandboxed hand-in ``submission``, started on first use; one child at a time."""
 
-    def __init__(self, submission, environment):
-        self._submission, self._environment = submission, environment
+    def __init__(self, submission, environment, limits=Limits()):
+        self._submission, self._environment, self._limits = submission, environment, limits
         self._lock = threading.Lock()
         self._process = self._control = self._scratch = None
         self._failed = False  # the parent could not start once: the questions start cold, as without it
@@ -60,7 +60,7 @@ class WarmParent:
         self._control, theirs = socket.socketpair()
         with theirs, open(Path(self._scratch.name) / "log", "wb") as log:
             self._process = start_script("warm_parent.py", self._environment, self._scratch.name,
-                                         args=[theirs.fileno()], submission=self._submission,
+                                         args=[theirs.fileno()], submission=self._submission, limits=self._limits,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=[theirs.fileno()])
         if self.read_line(time.monotonic() + READY_SECONDS) != {"ready": True}:
             why = last_line((Path(self._scratch.name) / "log").read_text(errors="replace"))

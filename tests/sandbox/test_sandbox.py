@@ -14,8 +14,10 @@ import pytest
 
 from grading.__main__ import main
 from grading.course import KIT, Course, step_dir
-from grading.judging.sandbox import (INSTALL_HINT, UID_LOCKS, SandboxedKernelManager, SandboxError, bwrap_path, python_roots,
-                             sandbox_uid)
+from grading.autograding.preprocessors import GradingExecute
+from grading.judging.evidence import function_values
+from grading.judging.sandbox import (INSTALL_HINT, UID_LOCKS, SandboxedKernelManager, SandboxError, bwrap_path,
+                                     python_roots, sandbox_uid)
 from tests import attacks
 from tests.conftest import require_tool
 
@@ -24,6 +26,7 @@ import json, os, resource, socket
 seen = {{"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
         "visible": [p for p in {paths!r} if os.path.exists(p)], "env": sorted(os.environ),
         "processes": resource.getrlimit(resource.RLIMIT_NPROC)[0], "niceness": os.nice(0),
+        "file_bytes": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
         "home": sorted(os.listdir({home!r})) if os.path.isdir({home!r}) else []}}
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=2)
@@ -42,12 +45,18 @@ print(json.dumps(seen))
 """
 
 
+# Limits an instructor set (c.GradingExecute.limits), other than the defaults.
+LIMITS = GradingExecute(limits={"processes": 300, "file_bytes": 100 * 2**20, "niceness": 7}).sandbox_limits
+
+
 def run_in_sandbox(autograded, code, env):
-    """Start a sandboxed kernel for the submission matching ``autograded``, run ``code``, return its stdout."""
+    """Start a sandboxed kernel for the submission matching ``autograded`` within LIMITS, run ``code``, return
+    its stdout."""
     async def session():
         manager = SandboxedKernelManager(kernel_name="python3")
         course, _, student = Course.holding(autograded)
         manager.submission = course.step("submitted", student)
+        manager.limits = LIMITS
         await manager.start_kernel(cwd=str(autograded), env=env)
         client = manager.client()
         client.start_channels()
@@ -98,15 +107,25 @@ def test_a_sandboxed_kernel_sees_only_its_submission(tmp_path, listener, synthet
     assert set(seen["home"]) <= {root.relative_to(home).parts[0] for root in python_roots() if home in root.parents}
     assert "KAGGLE_API_TOKEN" not in seen["env"] and "PYTHONPATH" not in seen["env"]
     assert seen["pid"] < 10, "its own PID namespace"
-    assert seen["niceness"] == os.nice(0) + SandboxedKernelManager.limits.niceness, "below the grader's priority"
+    assert seen["niceness"] == os.nice(0) + LIMITS.niceness, "below the grader's priority"
+    assert seen["file_bytes"] == LIMITS.file_bytes
     assert seen["connected"] is False
     with pytest.raises(TimeoutError):
         listener.accept()
     assert seen["writes"] == {"/submission/x": False, "/tmp/x": True, "x": True, f"{scratch}/ipc/x": os.getuid() != 0,
                               f"{synthetic_dataset}/x": False}
     if os.getuid() == 0:
-        assert seen["uid"] == sandbox_uid() != 0 and seen["processes"] == SandboxedKernelManager.limits.processes
+        assert seen["uid"] == sandbox_uid() != 0 and seen["processes"] == LIMITS.processes
     assert not (submission / "x").exists() and not scratch.exists()
+
+
+def test_a_questions_process_gets_the_limits_the_instructor_set(tmp_path):
+    require_tool("bwrap", "bubblewrap", "the question processes run in a bubblewrap sandbox")
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "__init__.py").write_text(
+        "import os, resource\ndef limits():\n    return [resource.getrlimit(resource.RLIMIT_FSIZE)[0], os.nice(0)]\n")
+    got = function_values("seen = limits()", ["seen"], tmp_path, dict(os.environ), 60, limits=LIMITS)
+    assert got["seen"] == [LIMITS.file_bytes, os.nice(0) + LIMITS.niceness]
 
 
 def test_two_grading_processes_at_once_never_share_a_sandbox_user():
