@@ -21,7 +21,8 @@ def test_a_gradebook_is_created_without_the_venv_on_path_and_records_alembics_he
     write_config(tmp_path)
     probe = "import sys; from grading.course import gradebook\nwith gradebook(sys.argv[1]): pass"
     bare = {**os.environ, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=KIT, env=bare, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=KIT, env=bare, capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(tmp_path / "gradebook.db") as db:
         [(stamped,)] = db.execute("SELECT version_num FROM alembic_version").fetchall()
