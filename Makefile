@@ -37,8 +37,9 @@ notebooks: $(VENV)/installed.stamp
 
 # Maintainers: train every recipe on the real data and redraw the README's figure. About an
 # hour on 2 cores; the timings are wall-clock, so run it on an otherwise idle machine.
+# make benchmark RESUME=1 goes on from an interrupted run on the same machine.
 benchmark: $(VENV)/installed.stamp
-	$(BIN)/python benchmarks/train_recipes.py
+	$(BIN)/python benchmarks/train_recipes.py $(if $(RESUME),--resume)
 	$(BIN)/python benchmarks/plot_results.py
 
 $(VENV)/installed.stamp: requirements.txt

@@ -11,9 +11,10 @@ cross-entropy, Adam and the kit's schedule family (``scheduler``, shifted so tha
 training time (``fit``, validation included) and the validation mean IoU at threshold 0.5, per image
 then mean. The test slices are not touched here: ``train_recipes.py`` judges the chosen recipe on
 them once. Results are appended to the output file as they come, so an interrupted search resumes
-where it stopped. ``--env`` sets environment variables for the training processes (oneDNN on or
-off, say); a run is known by its name, seed and those settings. Run it on an otherwise idle
-machine: the timings are wall-clock.
+where it stopped, on this machine or another: a run is known by its name, seed, ``--env`` settings
+(environment variables of the training processes: oneDNN on or off, say) and the machine it ran on
+(compare timings of one machine only). Run it on an otherwise idle machine: the timings are
+wall-clock.
 """
 import argparse
 import json
@@ -114,19 +115,24 @@ def main(argv=None):
         print(json.dumps(train({**BASE, **CONFIGURATIONS[name]}, int(seed))))
         return
     done = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+    for run in done["runs"]:  # the runs of a file from before each run said its machine
+        run.setdefault("machine", done.get("machine"))
+    done.pop("machine", None)
     from train_recipes import machine  # not in the child: TensorFlow starts there, after its thread settings
 
-    done.setdefault("machine", machine())
+    here = machine()
     settings = dict(setting.split("=", 1) for setting in args.env)
     for name in args.only or CONFIGURATIONS:
         for seed in args.seeds:
-            if any(run["name"] == name and run["seed"] == seed and run.get("env", {}) == settings for run in done["runs"]):
+            if any((run["name"], run["seed"], run.get("env", {}), run["machine"]) == (name, seed, settings, here)
+                   for run in done["runs"]):
                 continue
             child = subprocess.run([sys.executable, __file__, "--child", f"{name}:{seed}"], capture_output=True, text=True,
                                    env={**os.environ, **settings})
             if child.returncode:
                 raise SystemExit(f"{name} (seed {seed}) failed:\n{child.stderr[-3000:]}")
-            run = {"name": name, "seed": seed, **BASE, **CONFIGURATIONS[name], **json.loads(child.stdout.splitlines()[-1])}
+            run = {"name": name, "seed": seed, "machine": here, **BASE, **CONFIGURATIONS[name],
+                   **json.loads(child.stdout.splitlines()[-1])}
             if settings:
                 run["env"] = settings
             done["runs"].append(run)
