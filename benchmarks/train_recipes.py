@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from helpers.config import SEED  # noqa: E402
 from reference.pipeline import train_and_evaluate  # noqa: E402
 
 
@@ -74,6 +75,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="+", choices=RECIPES, default=list(RECIPES))
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--seed", type=int, default=SEED, help="the seed of every recipe (default: the kit's, %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the recipes --out already holds from this machine and train only the others")
     args = parser.parse_args(argv)
@@ -84,14 +86,15 @@ def main(argv=None):
     for name in args.recipes:
         if any(row["recipe"] == name for row in rows):
             continue
-        _, _, metrics, _ = train_and_evaluate(**{"recipe": "default", **RECIPES[name]})
+        _, _, metrics, _ = train_and_evaluate(**{"recipe": "default", **RECIPES[name]}, seed=args.seed)
         seconds, epochs = metrics["training_seconds"], metrics["epochs"]
         rows.append(
             {
                 "recipe": name,
                 "seconds_per_epoch": round(seconds / epochs, 1),
                 "images_per_second": round(metrics["train_images"] * epochs / seconds, 1),
-                **{k: metrics[k] for k in ("training_seconds", "test_accuracy", "test_mean_iou", "test_mean_dice", "epochs", "unet")},
+                **{k: metrics[k] for k in ("training_seconds", "test_accuracy", "test_mean_iou", "test_mean_dice", "epochs",
+                                           "unet", "seed")},
             }
         )
         args.out.write_text(json.dumps({"machine": context, "rows": rows}, indent=2) + "\n")  # as they come

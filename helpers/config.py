@@ -43,10 +43,11 @@ AUGMENTATION = dict(
 # Keras progress: one line per epoch keeps notebook outputs and CI logs short.
 VERBOSE = 2
 
-# Each recipe: U_Net's keyword arguments and the number of epochs (the schedule is the same).
+# Each recipe: U_Net's keyword arguments and the number of epochs (the schedule is the same). "fast" is the
+# best's design with 16 filters, chosen on validation by benchmarks/search_fast.py (search.json).
 RECIPES = {
     "default": dict(unet=dict(base_filters=64, depth=2, convs_per_level=1), epochs=40),
-    "fast": dict(unet=dict(base_filters=32, depth=2, convs_per_level=1), epochs=40),
+    "fast": dict(unet=dict(base_filters=16, depth=3, convs_per_level=2), epochs=40),
     "best": dict(unet=dict(base_filters=32, depth=3, convs_per_level=2), epochs=60),
 }
 FAST_MODE_UNET = dict(base_filters=16, depth=2, convs_per_level=1)

@@ -55,11 +55,11 @@ def fit_model(model, batches, train_count, validation_data, epochs=EPOCHS, batch
     )
 
 
-def train_and_evaluate(data_dir=None, normalization="window", recipe=RECIPE, schedule=scheduler):
-    """Train ``recipe`` (see ``config.RECIPES``) from the kit's seed; return the model, its
+def train_and_evaluate(data_dir=None, normalization="window", recipe=RECIPE, schedule=scheduler, seed=SEED):
+    """Train ``recipe`` (see ``config.RECIPES``) from ``seed`` (the kit's by default); return the model, its
     history, test metrics and ``(test, probabilities)``."""
     epochs, unet = training_settings(recipe)
-    keras.utils.set_random_seed(SEED)
+    keras.utils.set_random_seed(seed)
     folder = find_dataset(data_dir)
     train, val, test = load_data(folder / IMAGE_SUBDIR, folder / MASK_SUBDIR, normalization)
     model = compile_model(U_Net(**unet))
@@ -79,6 +79,7 @@ def train_and_evaluate(data_dir=None, normalization="window", recipe=RECIPE, sch
         "training_seconds": round(seconds, 1),
         "normalization": normalization,
         "recipe": recipe,
+        "seed": seed,
         "unet": unet,
         "fast_mode": FAST_MODE,
     }

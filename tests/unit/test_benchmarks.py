@@ -54,7 +54,7 @@ def test_an_interrupted_run_resumes_with_the_recipes_it_had_not_trained(tmp_path
     def train(recipe="default", **_):
         trained.append(recipe)
         return None, None, {"training_seconds": 100.0, "epochs": 4, "train_images": 160, "test_accuracy": 0.9,
-                            "test_mean_iou": 0.9, "test_mean_dice": 0.9, "unet": {}}, None
+                            "test_mean_iou": 0.9, "test_mean_dice": 0.9, "unet": {}, "seed": 220}, None
 
     monkeypatch.setattr(train_recipes, "train_and_evaluate", train)
     monkeypatch.setattr(train_recipes, "machine", lambda: "this machine")
