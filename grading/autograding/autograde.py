@@ -1,10 +1,13 @@
 """Autograde: nbgrader autograde of every collected submission, each against its own helpers,
 in its own sandbox, with its tests judged outside it. Each hand-in is a unit of work (``unit.py``),
 graded by a Dask worker (``cluster.py``); this process alone merges the results into the course."""
+import contextlib
 import logging
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 import uuid
 
@@ -71,8 +74,9 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
         try:
             for future in in_flight:
                 student = student_of.pop(future.key)
-                results[student] = merged(course, student, _result(future, sandbox), sandbox)
-                report(student, results[student], progress)  # once it is kept: Ctrl-C after the line keeps it
+                with ctrl_c_held():  # a hand-in being merged is kept, and its line shown, before Ctrl-C stops
+                    results[student] = merged(course, student, _result(future, sandbox), sandbox)
+                    report(student, results[student], progress)
                 submit_next()
         except KeyboardInterrupt:
             client.cancel(list(in_flight.futures))
@@ -80,6 +84,25 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
                       len(students) - len(results))
             raise
     return dict(sorted(results.items()))
+
+
+@contextlib.contextmanager
+def ctrl_c_held():
+    """Hold a Ctrl-C (SIGINT) pressed in the block until it ends, then raise it: nbgrader's steps, which
+    merge runs, catch every exception, KeyboardInterrupt too, so a Ctrl-C there would be lost (and that
+    hand-in's merge failed) and grading would go on. Outside the main thread, where no Ctrl-C arrives,
+    it holds nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _refused(course, student):
