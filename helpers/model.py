@@ -13,7 +13,7 @@ class U_Net(keras.Model):
     connection) and a 3x3 convolution, twice. Dropout 0.5 and a 1x1 convolution with a
     sigmoid give the per-pixel lung probability. ``base_filters=64`` has 902,593 parameters.
 
-    Optional, for the "best" training recipe: ``depth`` pooling levels instead of 2, and
+    Optional, for the "fast" and "best" training recipes: ``depth`` pooling levels instead of 2, and
     ``convs_per_level`` 3x3 convolutions wherever the assignment has one (the original
     U-Net has 2).
     """

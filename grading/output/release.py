@@ -96,6 +96,11 @@ def student_readme(benchmark=BENCHMARK):
     missing = sorted(set(recipes) - set(rows))
     if missing:
         raise GradingError(f"{benchmark} has no timing for recipe(s) {missing}: run `make benchmark` first")
+    stale = sorted(recipe for recipe, settings in recipes.items()
+                   if (rows[recipe]["unet"], rows[recipe]["epochs"]) != (settings["unet"], settings["epochs"]))
+    if stale:
+        raise GradingError(f"{benchmark} timed another U-Net or number of epochs than helpers/config.py's recipe(s) "
+                           f"{stale}: run `make benchmark` first")
     table = ["| recipe | U-Net | epochs | training | test mean IoU |", "| --- | --- | --- | --- | --- |"]
     for recipe in recipes:
         row = rows[recipe]

@@ -18,6 +18,7 @@ import pytest
 from grading.intake.collect import collect
 from grading.course import KIT, step_dir
 from grading.course_folder import ASSIGNMENT
+from grading.errors import GradingError
 from grading.output.release import STUDENT_SCRIPTS, student_readme
 from helpers.config import RECIPES
 
@@ -215,3 +216,16 @@ def test_self_check_tells_passed_failed_and_not_attempted_apart():
         ("1b.8", "test_ok_after_stub", 2, "passed", ""),
         ("1b.8", "test_never_ran", 0, "FAILED", "did not run: Python died or stopped before it"),
     ]
+
+
+def test_a_benchmark_of_another_recipe_stops_the_release_naming_it(tmp_path):
+    """The student README's times come from benchmarks/results.json: when a recipe of helpers/config.py has
+    changed since (another U-Net or number of epochs), the release stops instead of printing stale figures."""
+    measured = json.loads((KIT / "benchmarks" / "results.json").read_text())
+    for row in measured["rows"]:
+        if row["recipe"] == "fast":
+            row["unet"] = {**row["unet"], "base_filters": row["unet"]["base_filters"] * 2}
+    stale = tmp_path / "results.json"
+    stale.write_text(json.dumps(measured))
+    with pytest.raises(GradingError, match=r"another U-Net or number of epochs .* \['fast'\]: run `make benchmark`"):
+        student_readme(stale)
