@@ -90,9 +90,10 @@ def autograde(course=DEFAULT_COURSE, students=None, timeout=None, sandbox=True,
 def ctrl_c_held():
     """Hold a Ctrl-C (SIGINT) pressed in the block until it ends, then raise it: nbgrader's steps, which
     merge runs, catch every exception, KeyboardInterrupt too, so a Ctrl-C there would be lost (and that
-    hand-in's merge failed) and grading would go on. Outside the main thread, where no Ctrl-C arrives,
-    it holds nothing."""
-    if threading.current_thread() is not threading.main_thread():
+    hand-in's merge failed) and grading would go on. Outside the main thread, where no Ctrl-C arrives, or
+    where Ctrl-C does not raise KeyboardInterrupt (ignored, say), it holds nothing."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
         return
     pressed = []

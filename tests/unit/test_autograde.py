@@ -8,6 +8,14 @@ import pytest
 from grading.autograding.autograde import ctrl_c_held
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Ctrl-C as in an instructor's terminal (a pytest-xdist worker ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_a_ctrl_c_during_a_merge_waits_for_the_merge_then_stops():
     """nbgrader's steps catch KeyboardInterrupt: Ctrl-C pressed while one runs is held until it ends."""
     done = []
