@@ -16,14 +16,14 @@ if platform.machine().lower() in ("x86_64", "amd64"):
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 EXPORTS = {
+    "architecture": ("layer_table",),
     "artifacts": ("load_training", "save_training", "training_dir"),
     "augmentation": ("augmented_dataset", "create_generator"),
     "config": ("ARTIFACTS_DIR", "AUGMENTATION", "BATCH_SIZE", "EPOCHS", "FAST_MODE", "GRADING", "HU_WINDOW", "IMAGE_SIZE", "RECIPE",
                "RECIPES", "SEED", "TRAIN_VAL_TEST_SPLIT", "UNET", "VERBOSE", "training_settings"),
     "data": ("load_data", "read_tif", "split_dataset"),
     "dataset": ("DatasetError", "find_dataset"),
-    "iou_metric": ("ImageIoU", "image_ious"),
-    "metrics": ("compute_dice", "compute_IoU", "mean_score", "per_image_scores"),
+    "metrics": ("compute_IoU", "mean_score", "paired_bootstrap", "per_image_scores"),
     "model": ("U_Net",),
     "plots": ("plot_errors", "plot_history", "plot_pairs", "plot_predictions"),
     "training": ("scheduler",),

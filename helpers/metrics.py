@@ -17,15 +17,6 @@ def compute_IoU(mask, pred):
     ### END SOLUTION
 
 
-def compute_dice(mask, pred):
-    """Dice coefficient 2|A and B| / (|A| + |B|); two empty masks give 1.0."""
-    mask, pred = np.asarray(mask).astype(bool), np.asarray(pred).astype(bool)
-    total = mask.sum() + pred.sum()
-    if total == 0:
-        return 1.0
-    return float(2 * np.logical_and(mask, pred).sum() / total)
-
-
 def per_image_scores(masks, probabilities, threshold=0.5, metric=compute_IoU):
     """``metric`` of each image's mask against its probabilities thresholded at ``threshold``."""
     return np.array([metric(m, p > threshold) for m, p in zip(masks, probabilities)])
@@ -34,3 +25,16 @@ def per_image_scores(masks, probabilities, threshold=0.5, metric=compute_IoU):
 def mean_score(masks, probabilities, threshold=0.5, metric=compute_IoU):
     """Mean over images of the per-image score (question 1b.13): per image, then mean."""
     return float(per_image_scores(masks, probabilities, threshold, metric).mean())
+
+
+def paired_bootstrap(scores_a, scores_b, resamples=10_000, seed=0):
+    """Mean of ``scores_b - scores_a`` over the same slices, with its 95% paired-bootstrap interval.
+
+    Two models (or settings) scored on the same slices are compared slice by slice: the slices are
+    resampled with replacement and the mean difference taken each time. Returns ``(mean, low, high)``;
+    an interval that holds 0 does not show a difference.
+    """
+    differences = np.asarray(scores_b, float) - np.asarray(scores_a, float)
+    picks = np.random.default_rng(seed).integers(0, len(differences), size=(resamples, len(differences)))
+    low, high = np.percentile(differences[picks].mean(axis=1), [2.5, 97.5])
+    return float(differences.mean()), float(low), float(high)

@@ -24,21 +24,22 @@ from helpers.augmentation import create_generator
 from helpers.config import BATCH_SIZE, EPOCHS, FAST_MODE, RECIPE, RECIPES, SEED, VERBOSE, training_settings
 from helpers.data import load_data
 from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset
-from helpers.iou_metric import ImageIoU
-from helpers.metrics import compute_dice, mean_score, per_image_scores
+from helpers.metrics import mean_score, per_image_scores
 from helpers.model import U_Net
 from helpers.plots import plot_history, plot_predictions
 from helpers.training import scheduler
+from reference.metrics import compute_dice
 
 
 def compile_model(model, learning_rate=1e-3):
-    """Adam, binary cross-entropy on the sigmoid output, pixel accuracy and mean IoU per image (1b.7).
+    """Adam, binary cross-entropy on the sigmoid output, pixel accuracy and the lung's IoU (1b.7): Keras'
+    ``BinaryIoU`` of the lung class, all pixels of an epoch pooled.
 
     Keywords matter in Keras 3: ``compile(optimizer, loss, metrics)`` passes the metrics
     list as ``loss_weights`` and raises a ValueError.
     """
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy", ImageIoU()])
+                  metrics=["accuracy", keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])
     return model
 
 

@@ -19,7 +19,7 @@ from grading.autograding.preprocessors import kernel_environment
 from grading.judging.verdicts import Failure
 
 SOLUTION_COMPILE = ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy", '
-                    'metrics=["accuracy", helpers.ImageIoU()])')
+                    'metrics=["accuracy", keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])')
 SOLUTION_FIT = "    batches,\n    steps_per_epoch=math.ceil(len(train_images) / BATCH_SIZE),\n"
 COMPILE_STAND_INS = ("class Adam:\n    learning_rate = 1e-3\n\nclass Compiled:\n    optimizer = Adam()\n"
                      "    loss = 'binary_crossentropy'\n\nmodel = Compiled()")
