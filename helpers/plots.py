@@ -4,8 +4,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-# How plot_errors colours each pixel of a thresholded prediction against the true mask.
-ERROR_COLOURS = {"true positive": "limegreen", "false positive": "red", "false negative": "dodgerblue"}
+# How plot_errors colours each pixel of a thresholded prediction against the true mask: Okabe and Ito's
+# colour-blind-safe blue, orange and reddish purple (no red against green).
+ERROR_COLOURS = {"true positive": "#0072B2", "false positive": "#E69F00", "false negative": "#CC79A7"}
 
 
 def plot_pairs(images, masks, titles=None, overlay=True):
@@ -26,7 +27,7 @@ def plot_pairs(images, masks, titles=None, overlay=True):
     return fig
 
 
-HISTORY_PANELS = {"loss": "binary cross-entropy", "accuracy": "pixel accuracy", "iou": "mean IoU per image"}
+HISTORY_PANELS = {"loss": "binary cross-entropy", "accuracy": "pixel accuracy", "iou": "IoU of the lung, pixels pooled"}
 
 
 def plot_history(history, no_lung_accuracy=None):
@@ -46,6 +47,9 @@ def plot_history(history, no_lung_accuracy=None):
             axis.plot(epochs, history[f"val_{name}"], label="validation")
         if name == "accuracy" and no_lung_accuracy is not None:
             axis.axhline(no_lung_accuracy, color="gray", linestyle=":", label=f'"no lung" everywhere: {no_lung_accuracy:.4f}')
+        if name == "iou":  # zoom on the band where the curves differ, not on the epochs before the lungs are found
+            late = np.concatenate([history[key][len(epochs) // 4:] for key in (name, f"val_{name}") if key in history])
+            axis.set_ylim(max(0.0, late.min() - 0.02), min(1.0, late.max() + 0.01))
         axis.set_xlabel("epoch (1 = after the first)")
         axis.set_ylabel(HISTORY_PANELS[name])
         axis.set_title(HISTORY_PANELS[name])
