@@ -16,6 +16,8 @@ class U_Net(keras.Model):
     Optional, for the "fast" and "best" training recipes: ``depth`` pooling levels instead of 2, and
     ``convs_per_level`` 3x3 convolutions wherever the assignment has one (the original
     U-Net has 2).
+
+    ``dropout`` is the rate of the dropout before the output (notebook 4's memorisation check sets it to 0).
     """
 
     def __init__(self, base_filters=64, depth=2, convs_per_level=1, dropout=0.5, **kwargs):

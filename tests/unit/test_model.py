@@ -49,5 +49,6 @@ def test_output_is_one_probability_per_pixel():
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_every_recipe_uses_only_the_assignments_layers(recipe):
     model = built(**RECIPES[recipe]["unet"])
+    assert model.count_params() == RECIPES[recipe]["parameters"], "notebook 4 checks a student's U_Net against it"
     assert model.layers and all(isinstance(layer, ALLOWED) for layer in model.layers)
     assert model.layers[-1].activation.__name__ == "sigmoid"
