@@ -131,7 +131,8 @@ def test_feedback_holds_the_pages_only_without_tensorflow_start_up_noise(graded_
         assert sorted(p.name for p in folder.iterdir()) == [f"{nb}.html" for nb in NOTEBOOKS], student
         for page in folder.glob("*.html"):
             text = page.read_text()
-            assert not [word for word in ("oneDNN", "absl::", "cpu_feature_guard") if word in text], page
+            # TensorFlow's start-up lines (notebook 4's own text may name oneDNN)
+            assert not [word for word in ("oneDNN custom operations", "absl::", "cpu_feature_guard") if word in text], page
 
 
 def test_canvas_file_has_the_roster_and_the_graded_totals(graded_class):
