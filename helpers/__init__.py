@@ -1,4 +1,4 @@
-"""The lung segmentation course kit's library: data, augmentation, U-Net, training, metrics.
+"""The lung segmentation course kit's library: data, augmentation, U-Net, training, metrics, post-processing.
 
 Each module is imported when one of its names is first used, so that code that needs no model
 (loading the data, the schedule, the IoU) never waits for TensorFlow to start.
@@ -23,8 +23,9 @@ EXPORTS = {
                "RECIPES", "SEED", "TRAIN_VAL_TEST_SPLIT", "UNET", "VERBOSE", "training_settings"),
     "data": ("load_data", "read_tif", "split_dataset"),
     "dataset": ("DatasetError", "find_dataset"),
-    "metrics": ("compute_IoU", "mean_score", "paired_bootstrap", "per_image_scores"),
+    "metrics": ("compute_IoU", "hausdorff_95", "mean_score", "paired_bootstrap", "per_image_scores"),
     "model": ("U_Net",),
+    "postprocessing": ("CANDIDATES", "choose_postprocessing", "keep_largest_components"),
     "plots": ("plot_errors", "plot_history", "plot_pairs", "plot_predictions"),
     "training": ("scheduler",),
 }
