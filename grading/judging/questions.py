@@ -246,4 +246,6 @@ QUESTIONS = {
     "test_compute_iou": FunctionQuestion(),
     "test_trained_mean_iou": ModelQuestion(("test_ious", "mean_test_iou"), _judge_mean_iou),
     "test_trained_gallery": ModelQuestion(("gallery",), _judge_gallery),
+    "test_keep_largest_components": FunctionQuestion(),
+    "test_choose_on_validation": FunctionQuestion(),
 }

@@ -38,10 +38,10 @@ def test_each_questions_evidence_is_gathered_by_the_evidence_thread_in_notebook_
     ahead, calls = gathered
     assert ahead.function_values("test_load_data_shapes") == "function evidence"
     assert ahead.model_evidence() == "model evidence"
-    ahead.function_values("test_compute_iou")  # the last queued: one thread, so every other one is done
+    ahead.function_values("test_choose_on_validation")  # the last queued: one thread, so every other one is done
     assert {thread for *_, thread in calls} == {"lungkit-evidence_0"}, "none in the grader's main thread"
     kinds = [what for what, *_ in calls]
-    assert kinds.count("function") == 7 and kinds.count("cell") == 2 and kinds.count("model") == 1
+    assert kinds.count("function") == 9 and kinds.count("cell") == 2 and kinds.count("model") == 1
     assert kinds.index("model") == 4, "after 1a's and 1b.2's four, before test_u_net_shapes, which needs it"
 
 

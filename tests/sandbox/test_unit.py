@@ -43,7 +43,7 @@ def test_grade_one_returns_plain_data_and_merge_alone_writes_the_course(collecte
     assert not result["success"] and "the graded notebook's cells are not this notebook's" in result["log"]
 
     result = merge(collected, "ann", graded, sandbox=False)
-    assert result["success"] and result["score"] == 0 and result["max_score"] == 100
+    assert result["success"] and result["score"] == 0 and result["max_score"] == 110
     assert sorted(p.name for p in step_dir(collected, "autograded", "ann").glob("*.ipynb")) == sorted(graded["executed"])
     assert course_api(collected).get_submission(ASSIGNMENT, "ann")["score"] == 0
 
