@@ -106,9 +106,10 @@ def test_release_holds_stubs_and_no_answer(course, tmp_path):
     for path in (p for p in released.rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb")):
         text = path.read_text()
         assert not any(marker in text for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")), path
-    # One nbgrader stub per solution region: load_data, create_generator, U_Net (two), scheduler, compute_IoU.
+    # One nbgrader stub per solution region: load_data, create_generator, U_Net (two), scheduler, compute_IoU,
+    # keep_largest_components and choose_postprocessing.
     stubs = sum((p.read_text().count("    # YOUR CODE HERE\n") for p in (released / "helpers").glob("*.py")))
-    assert stubs == 6
+    assert stubs == 8
     assert "math.exp(-0.1 * (epoch - 20))" not in (released / "helpers" / "training.py").read_text()
     kit_helpers = {p.name for p in (KIT / "helpers").iterdir() if p.is_file() and p.suffix != ".pyc"}
     assert {p.name for p in (released / "helpers").iterdir()} == kit_helpers, "helpers/ is what students receive"
@@ -222,7 +223,7 @@ def test_grades_csv_has_a_row_per_student_and_graded_cell(grades, graded_class):
         for cell in nbformat.read(path, as_version=4).cells
         if cell.metadata.get("nbgrader", {}).get("grade")
     }
-    assert sum(graded_cells.values()) == 100
+    assert sum(graded_cells.values()) == 110  # the original assignment's 100 and the open experiment's 10
     for student in graded_students():
         rows = {(row["notebook"], row["question"]): row for row in grades if row["student"] == student}
         assert {key: float(row["max_score"]) for key, row in rows.items()} == graded_cells, student
