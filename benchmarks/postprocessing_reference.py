@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.train_recipes import machine  # noqa: E402
 from helpers.data import load_data  # noqa: E402
 from helpers.dataset import IMAGE_SUBDIR, MASK_SUBDIR, find_dataset  # noqa: E402
-from helpers.metrics import compute_IoU, hausdorff_95  # noqa: E402
+from helpers.metrics import hausdorff_95, mean_score  # noqa: E402
 from helpers.postprocessing import CANDIDATES, keep_largest_components  # noqa: E402
 from reference.pipeline import train_and_evaluate  # noqa: E402
 
@@ -30,8 +30,7 @@ def scores(masks, probabilities, count):
     """Mean IoU and mean HD95 (over the slices where both masks have lung) after keeping ``count`` regions."""
     kept = [keep_largest_components(p > 0.5, count) for p in probabilities]
     hd95 = [hausdorff_95(m, k) for m, k in zip(masks, kept)]
-    return (float(np.mean([compute_IoU(m, k) for m, k in zip(masks, kept)])),
-            float(np.mean([d for d in hd95 if np.isfinite(d)])))
+    return mean_score(masks, kept), float(np.mean([d for d in hd95 if np.isfinite(d)]))
 
 
 def run(seed):
